@@ -1,0 +1,23 @@
+"""Source kinds. Each module holds one kind; the registry finds them through entry points, built-ins included."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from monitor.errors import ConfigError
+from sources.base import Source
+
+ENTRY_POINT_GROUP = "mention_monitor.sources"
+
+
+def source_kinds() -> dict[str, type[Source]]:  # type: ignore[type-arg]
+    """Every registered kind by name. Two registrations of one kind is an error, never a silent override."""
+    kinds: dict[str, type[Source]] = {}  # type: ignore[type-arg]
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        cls = ep.load()
+        if ep.name in kinds and kinds[ep.name] is not cls:
+            raise ConfigError(f"source kind {ep.name!r} is registered twice ({kinds[ep.name]!r} and {cls!r})")
+        if getattr(cls, "kind", None) != ep.name:
+            raise ConfigError(f"entry point {ep.name!r} names a class whose kind is {getattr(cls, 'kind', None)!r}")
+        kinds[ep.name] = cls
+    return kinds

@@ -1,0 +1,66 @@
+"""What every source kind is: a frozen config model, a pure `parse()`, and an async `fetch()`.
+
+A source never touches the database, never alerts and never mutates itself: `fetch(http, state)` returns the items
+it found and the state to remember (validators, cursor), and the scheduler stores both.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from monitor.http import HttpFetcher
+from monitor.model import FetchResult, SourceState
+
+
+class SourceConfig(BaseModel):
+    """Keys every source has. Kind-specific models subclass this and add their own keys.
+
+    Unknown keys are an error (`extra="forbid"`), so a typo in monitor.toml is caught at load.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    kind: str
+    interval: str | None = None  # a duration such as "15m"; None = [monitor] default_interval
+    brand: str | None = None  # every item of this source is about this brand
+    enabled: bool = True
+
+
+class APISourceConfig(SourceConfig):
+    """Keys of sources that call an API: `base_url` points them at a test server, a proxy or a self-hosted instance."""
+
+    base_url: str | None = None
+
+
+C = TypeVar("C", bound=SourceConfig)
+
+
+class Source(ABC, Generic[C]):
+    """Subclass with `kind = "..."`, `Config = <SourceConfig subclass>`, and implement `fetch()`.
+
+    Register the class under the `mention_monitor.sources` entry point (built-ins do, in pyproject.toml).
+    """
+
+    kind: ClassVar[str]
+    Config: ClassVar[type[SourceConfig]]
+    # Secret keys of Config: redacted by `check`, never logged.
+    secret_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: C) -> None:
+        self.config = config
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @abstractmethod
+    async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
+        """Fetch what is new. Raise a `monitor.errors.FetchError` subclass on failure; never return partial garbage."""
+
+    def describe(self) -> str:
+        """One line for `check` and `status`, without secrets."""
+        return self.kind
