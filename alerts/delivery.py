@@ -1,0 +1,237 @@
+"""The delivery worker: takes due outbox rows, groups them per destination, sends, and records what was accepted.
+
+Order per destination: hold back what quiet hours or the rate limit say must wait (never dropped), group the rest
+into one message, send it in a worker thread (Apprise blocks and sleeps), then in one transaction: log the delivery,
+mark the rows sent, move the mentions to `alerted`. A crash before that transaction means at most a resend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from alerts.policy import BROKEN_AFTER, quiet_until, rate_limited_until, retry_delay
+from alerts.render import AlertItem, Message, render, render_notice
+from monitor.config import Destination
+from monitor.model import ANSWERED_STATUSES
+from monitor.storage.database import Database
+from monitor.storage.events import Events
+from monitor.storage.mentions import Mentions
+from monitor.storage.outbox import Outbox, OutboxRow
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS_PER_MESSAGE = 25
+
+
+class SendResultLike(Protocol):
+    ok: bool
+    retryable: bool
+    detail: str
+
+
+class Sender(Protocol):
+    """What the worker needs of a destination (alerts.apprise_adapter.AppriseDestination is one)."""
+
+    @property
+    def channel(self) -> str: ...
+
+    def send(self, message: Message) -> SendResultLike: ...
+
+
+@dataclass
+class DeliveryReport:
+    sent_messages: int = 0
+    sent_items: int = 0
+    failed: int = 0
+    held: int = 0
+    cancelled: int = 0
+    messages: list[tuple[str, Message]] = field(default_factory=list)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        destinations: Mapping[str, Destination],
+        senders: Mapping[str, Sender],
+        zone: ZoneInfo,
+        escalation_rules: frozenset[str] = frozenset(),
+        ack_command: str = "mention-monitor ack {id}",
+    ) -> None:
+        self.db = db
+        self.destinations = destinations
+        self.senders = senders
+        self.zone = zone
+        self.escalation_rules = escalation_rules
+        self.ack_command = ack_command
+        self.outbox = Outbox(db)
+        self.events = Events(db)
+        self.mentions = Mentions(db)
+
+    async def deliver_due(self, now: datetime, *, flush: bool = False) -> DeliveryReport:
+        """Send what is due. `flush` (run --once, demo) does not wait out group_wait or a retry backoff."""
+        report = DeliveryReport()
+        names = (
+            sorted({r.destination for r in self.outbox.all_pending()}) if flush else self.outbox.destinations_due(now)
+        )
+        for name in names:
+            if name not in self.senders:
+                continue  # a destination removed from the config: its rows wait until it is back
+            await self._deliver(name, now, flush, report)
+        return report
+
+    async def _deliver(self, name: str, now: datetime, flush: bool, report: DeliveryReport) -> None:
+        health = self.outbox.health(name)
+        if not flush and health.next_attempt_at and now < health.next_attempt_at:
+            return
+        rows = self._live_rows(self.outbox.pending(name), now, report)
+        rows = self._hold_back(name, rows, now, report)
+        while rows:
+            batch, rows = rows[:MAX_ITEMS_PER_MESSAGE], rows[MAX_ITEMS_PER_MESSAGE:]
+            for message, message_rows in self._messages(batch, name, now):
+                if not await self._send(name, message, message_rows, now, report):
+                    return
+
+    def _live_rows(self, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
+        """Drop rows whose mention was answered meanwhile: nobody needs an alert about a handled complaint."""
+        live = []
+        for row in rows:
+            mention = self.mentions.get(row.mention_id) if row.mention_id is not None else None
+            handled = mention is not None and (
+                mention.status in ANSWERED_STATUSES
+                or (row.rule in self.escalation_rules and mention.status == "acknowledged")
+            )
+            if handled and mention is not None:
+                with self.db.transaction():
+                    self.outbox.mark_failed([row.id], f"cancelled: mention already {mention.status}")
+                    self.events.add(
+                        "suppressed", at=now, mention_id=row.mention_id, rule=row.rule, destination=row.destination,
+                        reason=f"suppressed: mention was {mention.status} before the alert was due",
+                    )
+                report.cancelled += 1
+                continue
+            live.append(row)
+        return live
+
+    def _hold_back(self, name: str, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
+        config = self.destinations[name]
+        quiet = quiet_until(config.quiet_hours, now, self.zone)
+        if quiet is not None:
+            held = [r for r in rows if r.priority != "high"]
+            self._hold(held, quiet, f"held: quiet hours until {quiet.astimezone(self.zone):%H:%M}", now, report)
+            rows = [r for r in rows if r.priority == "high"]
+        limited = rate_limited_until(self.outbox.deliveries_since(name, now - _HOUR), config.rate_limit, now)
+        if limited is not None and rows:
+            self._hold(rows, limited, f"held: rate limit of {config.rate_limit} messages an hour", now, report)
+            return []
+        return rows
+
+    def _hold(self, rows: list[OutboxRow], until: datetime, reason: str, now: datetime, report: DeliveryReport) -> None:
+        if not rows:
+            return
+        with self.db.transaction():
+            for row in rows:
+                if row.last_error != reason:
+                    self.events.add(
+                        "held", at=now, mention_id=row.mention_id, rule=row.rule, destination=row.destination,
+                        reason=reason,
+                    )
+            self.outbox.postpone([r.id for r in rows], until, error=reason)
+        report.held += len(rows)
+
+    def _messages(self, rows: list[OutboxRow], name: str, now: datetime) -> list[tuple[Message, list[OutboxRow]]]:
+        channel = self.senders[name].channel
+        out: list[tuple[Message, list[OutboxRow]]] = []
+        items, item_rows = [], []
+        for row in rows:
+            if row.mention_id is None:
+                out.append((render_notice(row.subject or row.rule, row.body or row.reason, channel), [row]))
+                continue
+            mention = self.mentions.get(row.mention_id)
+            if mention is None:
+                continue
+            items.append(AlertItem(mention=mention, rule=row.rule, reason=row.reason))
+            item_rows.append(row)
+        if items:
+            out.insert(0, (render(items, channel, ack_command=self.ack_command, now=now), item_rows))
+        return out
+
+    async def _send(
+        self, name: str, message: Message, rows: list[OutboxRow], now: datetime, report: DeliveryReport
+    ) -> bool:
+        result = await asyncio.to_thread(self.senders[name].send, message)
+        ids = [r.id for r in rows]
+        if result.ok:
+            with self.db.transaction():
+                message_id = self.outbox.log_delivery(name, now, len(rows), message.title)
+                self.outbox.mark_sent(ids, now, message_id)
+                for row in rows:
+                    if row.mention_id is not None:
+                        mention = self.mentions.get(row.mention_id)
+                        if mention is not None and mention.status == "new":
+                            self.mentions.set_status(row.mention_id, "alerted", now)
+                    self.events.add(
+                        "alerted", at=now, mention_id=row.mention_id, rule=row.rule, destination=name,
+                        reason=row.reason,
+                    )
+                before = self.outbox.record_destination_success(name)
+                if before.broken_notified:
+                    self._notify_others(name, f"Destination {name} works again", "Alerts to it are delivered again.", now)
+            report.sent_messages += 1
+            report.sent_items += len(rows)
+            report.messages.append((name, message))
+            return True
+        with self.db.transaction():
+            health = self.outbox.record_destination_failure(
+                name, result.detail, now, retry_delay(self.outbox.health(name).consecutive_failures + 1)
+            )
+            if result.retryable:
+                assert health.next_attempt_at is not None
+                self.outbox.postpone(ids, health.next_attempt_at, error=result.detail, attempt=True)
+                log.warning("destination %s failed (%s); retrying at %s", name, result.detail, health.next_attempt_at)
+            else:
+                self.outbox.mark_failed(ids, result.detail)
+                for row in rows:
+                    self.events.add(
+                        "delivery_failed", at=now, mention_id=row.mention_id, rule=row.rule, destination=name,
+                        reason=f"permanent failure: {result.detail}",
+                    )
+                log.error("destination %s refused the alert permanently: %s", name, result.detail)
+            broken_for = now - (health.failing_since or now)
+            if not health.broken_notified and (not result.retryable or broken_for >= BROKEN_AFTER):
+                self.outbox.set_broken_notified(name)
+                self._notify_others(
+                    name,
+                    f"Destination {name} is failing",
+                    f"Alerts to {name} have failed since {health.failing_since or now:%Y-%m-%d %H:%M} UTC: "
+                    f"{result.detail}. They are kept and will be delivered when it works again.",
+                    now,
+                )
+        report.failed += len(rows)
+        return False
+
+    def _notify_others(self, broken: str, subject: str, body: str, now: datetime) -> None:
+        for other in self.senders:
+            if other == broken:
+                continue
+            self.outbox.enqueue(
+                f"notice:{broken}:{subject}:{now.isoformat()}:{other}",
+                destination=other,
+                rule="destination health",
+                now=now,
+                due_at=now,
+                priority="high",
+                reason=subject,
+                subject=subject,
+                body=body,
+            )
+
+
+_HOUR = timedelta(hours=1)

@@ -1,0 +1,49 @@
+"""Noise control decisions, pure functions of `now`: quiet hours, rate limits, retry backoff."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from monitor.config import QuietHours
+
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(minutes=30)
+RATE_WINDOW = timedelta(hours=1)
+# A destination failing this long is news for the other destinations (once, and once when it heals).
+BROKEN_AFTER = timedelta(minutes=10)
+
+
+def _clock_time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours) % 24, int(minutes))
+
+
+def quiet_until(quiet: QuietHours | None, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """When the quiet hours that contain `now` end, or None when it is not quiet now. Handles 22:00-07:00."""
+    if quiet is None:
+        return None
+    local = now.astimezone(zone)
+    start, end = _clock_time(quiet.start), _clock_time(quiet.end)
+    t = local.time()
+    if start == end:
+        return None
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(end_day, end, tzinfo=zone).astimezone(now.tzinfo)
+
+
+def rate_limited_until(sent_recently: list[datetime], limit: int, now: datetime) -> datetime | None:
+    """With `limit` messages already sent in the last hour, the next may go when the oldest of them is an hour old."""
+    recent = sorted(t for t in sent_recently if now - t < RATE_WINDOW)
+    if len(recent) < limit:
+        return None
+    return recent[len(recent) - limit] + RATE_WINDOW
+
+
+def retry_delay(consecutive_failures: int) -> timedelta:
+    """Exponential from 30 s, capped at 30 min: a down mail server delays alerts, never drops them."""
+    seconds = RETRY_FIRST.total_seconds() * (2 ** max(0, consecutive_failures - 1))
+    return min(timedelta(seconds=seconds), RETRY_MAX)

@@ -1,0 +1,138 @@
+"""The composition root: config -> storage -> registries -> pipeline -> rules -> delivery. Nothing else wires.
+
+`build()` also performs the checks that need more than the schema (rule expressions, Apprise URLs, source kinds),
+so `check` and the daemon refuse the same configs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from alerts.apprise_adapter import AppriseDestination
+from alerts.delivery import Deliverer
+from monitor.clock import Clock
+from monitor.config import Config
+from monitor.durations import parse_duration
+from monitor.errors import ConfigError
+from monitor.http import HttpFetcher
+from monitor.matching import BrandMatcher
+from monitor.pipeline import Pipeline
+from monitor.sentiment import Scorer, build_scorer
+from monitor.storage import Database, open_database
+from monitor.storage.events import Events
+from monitor.storage.mentions import Mentions
+from monitor.storage.outbox import Outbox
+from monitor.storage.schedule import Schedule
+from rules.engine import CompiledRule, RuleEngine, compile_rules
+from rules.spikes import SpikeRule, SpikeWatcher, compile_spikes
+from sources import source_kinds
+from sources.base import Source
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Everything the config means, built but not yet connected to the database or the network."""
+
+    config: Config
+    sources: tuple[Source, ...]  # type: ignore[type-arg]
+    rules: tuple[CompiledRule, ...]
+    spikes: tuple[SpikeRule, ...]
+    senders: dict[str, AppriseDestination]
+
+
+def check(config: Config) -> Checked:
+    kinds = source_kinds()
+    sources = tuple(kinds[s.kind](s) for s in config.sources)
+    rules = compile_rules(config)
+    spikes = compile_spikes(config)
+    senders = {}
+    for name, dest in config.destinations.items():
+        try:
+            senders[name] = AppriseDestination(name, dest.url)
+        except ConfigError as exc:
+            raise ConfigError(f"{config.path}: [destinations] {name!r}: {exc}") from None
+    return Checked(config, sources, rules, spikes, senders)
+
+
+@dataclass
+class App:
+    checked: Checked
+    clock: Clock
+    db: Database
+    http: HttpFetcher
+    scorer: Scorer
+    pipeline: Pipeline
+    engine: RuleEngine
+    spikes: SpikeWatcher
+    deliverer: Deliverer
+    schedule: Schedule
+    rng: random.Random
+
+    @property
+    def config(self) -> Config:
+        return self.checked.config
+
+    def interval(self, source: Source) -> timedelta:  # type: ignore[type-arg]
+        return self.config.interval(source.config)
+
+    @property
+    def max_backoff(self) -> timedelta:
+        return parse_duration(self.config.monitor.max_backoff)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        self.db.close()
+
+
+def open_db(config: Config) -> Database:
+    return open_database(config.monitor.database, base=config.path.resolve().parent)
+
+
+def build(
+    checked: Checked,
+    clock: Clock,
+    *,
+    db: Database | None = None,
+    scorer: Scorer | None = None,
+    rng: random.Random | None = None,
+) -> App:
+    config = checked.config
+    db = db or open_db(config)
+    scorer = scorer or build_scorer()
+    outbox, events, mentions = Outbox(db), Events(db), Mentions(db)
+    own = [b for b in config.brands if b.role == "own"]
+    competitors = [b for b in config.brands if b.role == "competitor"]
+    matcher = BrandMatcher([(b.name, b.terms, b.exclude) for b in [*own, *competitors]])
+    engine = RuleEngine(
+        checked.rules,
+        destinations=config.destinations,
+        muted=frozenset(b.name for b in config.brands if b.muted),
+        competitors=frozenset(b.name for b in competitors),
+        outbox=outbox,
+        events=events,
+        mentions=mentions,
+    )
+    pipeline = Pipeline(db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention)
+    spikes = SpikeWatcher(checked.spikes, brands=[b.name for b in own], destinations=dict(config.destinations), db=db)
+    deliverer = Deliverer(
+        db=db,
+        destinations=config.destinations,
+        senders=checked.senders,
+        zone=config.monitor.zone,
+        escalation_rules=frozenset(r.name for r in checked.rules if r.is_escalation),
+    )
+    http = HttpFetcher(
+        user_agent=config.monitor.user_agent,
+        clock=clock,
+        max_bytes=config.monitor.max_body_bytes,
+        deadline=parse_duration(config.monitor.request_deadline).total_seconds(),
+        per_host=config.monitor.per_host_limit,
+    )
+    schedule = Schedule(db)
+    now = clock.now()
+    with db.transaction():
+        for source in checked.sources:
+            schedule.ensure(source.name, source.kind, now)
+    return App(checked, clock, db, http, scorer, pipeline, engine, spikes, deliverer, schedule, rng or random.Random())

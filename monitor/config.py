@@ -1,0 +1,359 @@
+"""monitor.toml: strict loading, secrets from the environment or systemd credentials, errors that explain themselves.
+
+`load_config(path)` returns a frozen `Config` or raises `ConfigError` whose message names the file, the table, the
+key and what was expected (with a "did you mean" for near-miss spellings). It checks the schema of every table;
+cross-references that need other packages (rule expressions, Apprise URLs) are checked by `monitor.app.build`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.durations import parse_duration
+from monitor.errors import ConfigError
+from sources import source_kinds
+from sources.base import SourceConfig
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+Duration = Annotated[str, Field(description="a duration such as 90s, 15m, 24h, 7d")]
+
+
+class MonitorSection(_Strict):
+    database: str = "monitor.db"
+    timezone: str = "UTC"
+    default_interval: Duration = "15m"
+    user_agent: str = "mention-monitor/0.1 (+https://github.com/mention-monitor)"
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    request_deadline: Duration = "60s"
+    per_host_limit: int = Field(default=2, ge=1, le=32)
+    max_backoff: Duration = "6h"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    _check_durations = field_validator("default_interval", "request_deadline", "max_backoff")(_duration)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Asia/Tokyo')") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Brand(_Strict):
+    name: str = Field(min_length=1)
+    terms: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    role: Literal["own", "competitor"] = "own"
+    muted: bool = False
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> Brand:
+        if not any(t.strip() for t in [self.name, *self.terms]):
+            raise ValueError("a brand needs a name or terms")
+        return self
+
+
+class QuietHours(_Strict):
+    start: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+    end: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+
+
+class Destination(_Strict):
+    url: str
+    group_wait: Duration = "30s"
+    rate_limit: int = Field(default=20, ge=1, description="messages per hour at most")
+    quiet_hours: QuietHours | None = None
+
+    _check_durations = field_validator("group_wait")(_duration)
+
+
+class Rule(_Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["mention", "spike"] = "mention"
+    when: str = "true"
+    notify: list[str] = Field(min_length=1)
+    priority: Literal["normal", "high"] = "normal"
+    unanswered_after: Duration | None = None
+    # spike rules
+    window: Duration = "1h"
+    baseline: Duration = "7d"
+    factor: float = Field(default=3.0, gt=1.0)
+    min_count: int = Field(default=5, ge=1)
+    cooldown: Duration = "6h"
+
+    _check_durations = field_validator("unanswered_after", "window", "baseline", "cooldown")(
+        lambda v: v if v is None else _duration(v)
+    )
+
+
+class Digest(_Strict):
+    schedule: str = "mon 08:00"
+    period: Duration = "7d"
+    notify: list[str] = Field(default_factory=list)
+    per_brand: bool = False
+
+    _check_durations = field_validator("period")(_duration)
+
+
+class Web(_Strict):
+    """The optional local listener for signed acknowledge links in alerts."""
+
+    listen: str = "127.0.0.1:8787"
+    public_url: str = "http://127.0.0.1:8787"
+    secret: str = Field(min_length=16)
+
+
+class Config(_Strict):
+    path: Path
+    monitor: MonitorSection = MonitorSection()
+    brands: list[Brand] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    destinations: dict[str, Destination] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    digest: Digest | None = None
+    web: Web | None = None
+    # Values that came from ${VAR}: redacted wherever the config is shown.
+    secrets: frozenset[str] = frozenset()
+
+    def interval(self, source: SourceConfig) -> timedelta:
+        return parse_duration(source.interval or self.monitor.default_interval)
+
+    def brand(self, name: str) -> Brand | None:
+        return next((b for b in self.brands if b.name == name), None)
+
+    def redact(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+
+# ---------------------------------------------------------------------------------------------------- loading
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("MENTION_MONITOR_CONFIG") or "monitor.toml")
+
+
+def load_config(path: Path, *, environ: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if environ is None else environ)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (pass --config PATH or set MENTION_MONITOR_CONFIG)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path=path, environ=env)
+
+
+def parse_config(raw: dict[str, Any], *, path: Path, environ: dict[str, str]) -> Config:
+    secrets: set[str] = set()
+    expanded = _expand(raw, path, environ, secrets, where="")
+    _check_top_level(expanded, path)
+    kinds = source_kinds()
+    sources: list[SourceConfig] = []
+    for index, entry in enumerate(expanded.get("sources", [])):
+        sources.append(_source(entry, index, kinds, path))
+    body = {k: v for k, v in expanded.items() if k != "sources"}
+    body["destinations"] = {
+        name: ({"url": value} if isinstance(value, str) else value)
+        for name, value in (body.get("destinations") or {}).items()
+    }
+    try:
+        config = Config.model_validate({**body, "path": path, "sources": [], "secrets": frozenset(secrets)})
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, path, Config, body)) from None
+    config = config.model_copy(update={"sources": sources})
+    _check_references(config)
+    return config
+
+
+def _expand(value: Any, path: Path, environ: dict[str, str], secrets: set[str], where: str) -> Any:
+    """Replace ${VAR} by the environment variable, else by the file $CREDENTIALS_DIRECTORY/VAR (systemd)."""
+    if isinstance(value, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            secret = _lookup(name, environ)
+            if secret is None:
+                raise ConfigError(
+                    f"{path}: {where or 'a value'} uses ${{{name}}}, but neither the environment variable {name} "
+                    f"nor the credential file $CREDENTIALS_DIRECTORY/{name} is set"
+                )
+            secrets.add(secret)
+            return secret
+
+        return _VAR.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _expand(v, path, environ, secrets, f"{where}.{k}" if where else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, path, environ, secrets, f"{where}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _lookup(name: str, environ: dict[str, str]) -> str | None:
+    if name in environ:
+        return environ[name]
+    directory = environ.get("CREDENTIALS_DIRECTORY")
+    if directory:
+        candidate = Path(directory) / name
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8").strip()
+    return None
+
+
+_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web")
+
+
+def _check_top_level(raw: dict[str, Any], path: Path) -> None:
+    for key in raw:
+        if key not in _TOP:
+            raise ConfigError(f"{path}: unknown table [{key}]{_hint(key, _TOP)}")
+    for key in ("brands", "sources", "rules"):
+        if key in raw and not isinstance(raw[key], list):
+            raise ConfigError(f"{path}: {key} must be an array of tables, written [[{key}]]")
+
+
+def _source(entry: Any, index: int, kinds: dict[str, Any], path: Path) -> SourceConfig:
+    label = f"[[sources]] #{index + 1}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: {label} must be a table")
+    if "name" in entry:
+        label += f" ({entry['name']!r})"
+    kind = entry.get("kind")
+    if not isinstance(kind, str):
+        raise ConfigError(f"{path}: {label}: missing key 'kind' (one of: {', '.join(sorted(kinds))})")
+    if kind not in kinds:
+        raise ConfigError(f"{path}: {label}: unknown kind {kind!r}{_hint(kind, kinds)} (known: {', '.join(sorted(kinds))})")
+    model = kinds[kind].Config
+    try:
+        result: SourceConfig = model.model_validate(entry)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, path, model, entry, prefix=label)) from None
+    return result
+
+
+def _explain(
+    exc: ValidationError, path: Path, model: type[BaseModel], data: dict[str, Any], prefix: str = ""
+) -> str:
+    """Turn pydantic's error into one line per problem, naming the table and key the user wrote."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        where = prefix or _where(loc, data)
+        key = loc[-1] if loc else ""
+        if error["type"] == "extra_forbidden":
+            known = _fields_at(model, loc[:-1], data)
+            lines.append(f"{path}: {where}: unknown key {key!r}{_hint(key, known)}")
+        elif error["type"] == "missing":
+            lines.append(f"{path}: {where}: missing key {key!r}")
+        else:
+            msg = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: {where}: key {key!r}: {msg} (got {error.get('input')!r})")
+    return "\n".join(lines)
+
+
+def _where(loc: list[str], data: dict[str, Any]) -> str:
+    if not loc:
+        return "top level"
+    head = loc[0]
+    if head in ("brands", "rules") and len(loc) > 1 and loc[1].isdigit():
+        entry = data.get(head, [])[int(loc[1])] if int(loc[1]) < len(data.get(head, [])) else {}
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return f"[[{head}]] #{int(loc[1]) + 1}" + (f" ({name!r})" if name else "")
+    if head == "destinations" and len(loc) > 1:
+        return f"[destinations] {loc[1]!r}"
+    return f"[{head}]"
+
+
+def _fields_at(model: type[BaseModel], loc: list[str], data: Any) -> list[str]:
+    """The field names of the (nested) model the error is in, for "did you mean"."""
+    current: Any = model
+    for part in loc:
+        if part.isdigit():
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return list(getattr(current, "model_fields", {}))
+        annotation = field.annotation
+        for candidate in getattr(annotation, "__args__", ()) or (annotation,):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                current = candidate
+                break
+            for inner in getattr(candidate, "__args__", ()):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    current = inner
+                    break
+    return [f for f in getattr(current, "model_fields", {}) if f not in ("path", "secrets")]
+
+
+def _hint(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_references(config: Config) -> None:
+    path = config.path
+    names = [s.name for s in config.sources]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{path}: [[sources]]: the name {name!r} is used twice; source names must be unique")
+    brands = [b.name for b in config.brands]
+    for name in brands:
+        if brands.count(name) > 1:
+            raise ConfigError(f"{path}: [[brands]]: the brand {name!r} is defined twice")
+    for source in config.sources:
+        if source.brand is not None and source.brand not in brands:
+            raise ConfigError(
+                f"{path}: [[sources]] {source.name!r}: key 'brand': no brand named {source.brand!r}"
+                f"{_hint(source.brand, brands)}"
+            )
+        if source.interval is not None:
+            try:
+                parse_duration(source.interval)
+            except ValueError as exc:
+                raise ConfigError(f"{path}: [[sources]] {source.name!r}: key 'interval': {exc}") from None
+    rule_names = [r.name for r in config.rules]
+    for rule in config.rules:
+        if rule_names.count(rule.name) > 1:
+            raise ConfigError(f"{path}: [[rules]]: the rule name {rule.name!r} is used twice")
+        for dest in rule.notify:
+            if dest not in config.destinations:
+                raise ConfigError(
+                    f"{path}: [[rules]] {rule.name!r}: key 'notify': no destination named {dest!r}"
+                    f"{_hint(dest, config.destinations)} (defined: {', '.join(config.destinations) or 'none'})"
+                )
+    if config.digest is not None:
+        for dest in config.digest.notify:
+            if dest not in config.destinations:
+                raise ConfigError(
+                    f"{path}: [digest]: key 'notify': no destination named {dest!r}{_hint(dest, config.destinations)}"
+                )

@@ -1,0 +1,197 @@
+"""The long-running service: polls due sources, runs rule timers, delivers alerts; stops and reloads on signals.
+
+Each due source is polled in its own task, so a slow or hanging source never delays the others; the main loop only
+starts work and sleeps until the next due time (at most TICK). SIGTERM/SIGINT finish in-flight work within
+STOP_GRACE and exit 0; SIGHUP reloads the config and keeps the old one if the new one is invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from monitor.app import App, build, check
+from monitor.clock import Clock
+from monitor.config import Config, load_config
+from monitor.errors import MonitorError
+from monitor.scheduler import PollOutcome, poll
+from monitor.sdnotify import Notifier
+
+log = logging.getLogger(__name__)
+
+TICK = 15.0  # seconds between rule timers and delivery passes
+STOP_GRACE = 20.0  # seconds in-flight polls get to finish on SIGTERM
+
+# Extra periodic work (the digest) registered by the composition root: called with `now` every tick.
+Timer = Callable[[App, datetime], Awaitable[None]]
+
+
+@dataclass
+class CycleReport:
+    polled: list[PollOutcome] = field(default_factory=list)
+    escalations: int = 0
+    spikes: int = 0
+    delivered: int = 0
+
+
+async def poll_one(app: App, source_name: str) -> PollOutcome:
+    source = next(s for s in app.checked.sources if s.name == source_name)
+    return await poll(
+        source,
+        http=app.http,
+        schedule=app.schedule,
+        pipeline=app.pipeline,
+        now=app.clock.now(),
+        interval=app.interval(source),
+        max_backoff=app.max_backoff,
+        rng=app.rng,
+    )
+
+
+async def timers(app: App, *, flush: bool, extra: tuple[Timer, ...] = ()) -> CycleReport:
+    now = app.clock.now()
+    report = CycleReport()
+    report.escalations = app.engine.escalate(now)
+    report.spikes = app.spikes.check(now)
+    for timer in extra:
+        await timer(app, now)
+    delivery = await app.deliverer.deliver_due(app.clock.now(), flush=flush)
+    report.delivered = delivery.sent_items
+    return report
+
+
+async def run_once(app: App, *, extra: tuple[Timer, ...] = ()) -> CycleReport:
+    """`run --once`: poll every enabled source now, apply rules and due timers, deliver what is pending, return."""
+    names = [s.name for s in app.checked.sources if s.config.enabled]
+    outcomes = await asyncio.gather(*(poll_one(app, n) for n in names))
+    report = await timers(app, flush=True, extra=extra)
+    report.polled = list(outcomes)
+    return report
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        clock: Clock,
+        *,
+        notifier: Notifier | None = None,
+        extra: tuple[Timer, ...] = (),
+        build_app: Callable[[Config, Clock], App] | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.notifier = notifier or Notifier()
+        self.extra = extra
+        self._build = build_app or (lambda c, k: build(check(c), k))
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._reload = False
+        self._inflight: dict[str, asyncio.Task[PollOutcome]] = {}
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def request_reload(self) -> None:
+        self._reload = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        app = self._build(self.config, self.clock)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        watchdog = asyncio.create_task(self._watchdog()) if self.notifier.watchdog_interval else None
+        log.info("started: %d sources, %d rules, database %s", len(app.checked.sources), len(self.config.rules), app.db.location)
+        self.notifier.ready(f"watching {len(app.checked.sources)} sources")
+        try:
+            while not self._stop.is_set():
+                if self._reload:
+                    app = await self._reloaded(app)
+                self._start_due(app)
+                try:
+                    await timers(app, flush=False, extra=self.extra)
+                except MonitorError as exc:
+                    log.error("rule timers or delivery failed: %s", exc)
+                await self._sleep(app)
+        finally:
+            self.notifier.stopping()
+            await self._drain(STOP_GRACE)
+            if watchdog:
+                watchdog.cancel()
+            await app.aclose()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            log.info("stopped")
+
+    def _start_due(self, app: App) -> None:
+        enabled = [s.name for s in app.checked.sources if s.config.enabled]
+        for name in app.schedule.due(enabled, app.clock.now()):
+            if name in self._inflight:
+                continue
+            task = asyncio.create_task(poll_one(app, name), name=f"poll:{name}")
+            self._inflight[name] = task
+            task.add_done_callback(lambda t, n=name: self._done(n, t))  # type: ignore[misc]
+
+    def _done(self, name: str, task: asyncio.Task[PollOutcome]) -> None:
+        self._inflight.pop(name, None)
+        if not task.cancelled() and task.exception() is None:
+            outcome = task.result()
+            if outcome.ok and outcome.report and outcome.report.new:
+                log.info("%s: %d new mentions", name, len(outcome.report.new))
+                self._wake.set()  # deliver what the new mentions queued without waiting for the tick
+        elif not task.cancelled():
+            log.error("poll of %s crashed: %r", name, task.exception())
+
+    async def _sleep(self, app: App) -> None:
+        enabled = [s.name for s in app.checked.sources if s.config.enabled]
+        next_due = app.schedule.next_due_at(enabled)
+        delay = TICK
+        if next_due is not None:
+            delay = min(delay, max(0.5, (next_due - app.clock.now()).total_seconds()))
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        except TimeoutError:
+            pass
+
+    async def _drain(self, grace: float) -> None:
+        tasks = list(self._inflight.values())
+        if not tasks:
+            return
+        done, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+            log.warning("stopped %d polls that did not finish within %gs", len(pending), grace)
+
+    async def _reloaded(self, app: App) -> App:
+        self._reload = False
+        self.notifier.reloading()
+        try:
+            config = load_config(self.config.path)
+            checked = check(config)
+        except MonitorError as exc:
+            log.error("reload refused, keeping the running config: %s", exc)
+            self.notifier.ready("reload refused; running the previous config")
+            return app
+        await self._drain(STOP_GRACE)
+        await app.aclose()
+        self.config = config
+        new = build(checked, self.clock)
+        log.info("reloaded %s: %d sources, %d rules", config.path, len(checked.sources), len(config.rules))
+        self.notifier.ready(f"watching {len(checked.sources)} sources")
+        return new
+
+    async def _watchdog(self) -> None:
+        assert self.notifier.watchdog_interval is not None
+        while True:
+            self.notifier.watchdog()
+            await asyncio.sleep(self.notifier.watchdog_interval)

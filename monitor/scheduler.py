@@ -1,0 +1,115 @@
+"""When each source is checked next, and one poll of one source.
+
+Decisions are pure functions of `now` (no wall clock): `next_check_after_success` spreads sources with jitter and
+honours what the server asked for; `next_check_after_failure` backs off exponentially, capped, and honours
+Retry-After. `poll` runs one fetch and records the outcome in the database, so a restart keeps every schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.errors import FetchError
+from monitor.http import HttpFetcher
+from monitor.pipeline import IngestReport, Pipeline, SourceInfo
+from monitor.storage.schedule import Schedule
+from sources.base import Source
+
+log = logging.getLogger(__name__)
+
+JITTER = 0.1  # +-10% of the interval, so sources configured alike do not all fire in the same second
+MIN_BACKOFF = timedelta(seconds=60)
+# A source broken this many times in a row is news for the operator (once, and once again when it heals).
+BROKEN_AFTER = 5
+
+
+def next_check_after_success(
+    now: datetime, interval: timedelta, rng: random.Random, server_asked: float | None = None
+) -> datetime:
+    spread = interval.total_seconds() * JITTER
+    delay = interval.total_seconds() + rng.uniform(-spread, spread)
+    if server_asked is not None:
+        delay = max(delay, server_asked)
+    return now + timedelta(seconds=max(1.0, delay))
+
+
+def next_check_after_failure(
+    now: datetime,
+    interval: timedelta,
+    consecutive_errors: int,
+    max_backoff: timedelta,
+    rng: random.Random,
+    retry_after: float | None = None,
+) -> datetime:
+    """Exponential backoff from the interval (at least a minute), capped at max_backoff; Retry-After wins if later."""
+    base = max(interval, MIN_BACKOFF).total_seconds()
+    delay = min(base * (2 ** max(0, consecutive_errors - 1)), max_backoff.total_seconds())
+    delay += rng.uniform(0, delay * JITTER)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return now + timedelta(seconds=delay)
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    source: str
+    ok: bool
+    report: IngestReport | None = None
+    error: str | None = None
+    consecutive_errors: int = 0
+    not_modified: bool = False
+
+
+async def poll(
+    source: Source,  # type: ignore[type-arg]
+    *,
+    http: HttpFetcher,
+    schedule: Schedule,
+    pipeline: Pipeline,
+    now: datetime,
+    interval: timedelta,
+    max_backoff: timedelta,
+    rng: random.Random,
+) -> PollOutcome:
+    """Fetch one source once, ingest what it found, and store the next check time. Never raises for a bad source."""
+    name = source.name
+    state = schedule.state(name)
+    try:
+        result = await source.fetch(http, state)
+    except FetchError as exc:
+        return _failed(schedule, name, str(exc), now, interval, max_backoff, rng, exc.retry_after)
+    except Exception as exc:  # noqa: BLE001 - a bug in one source must not stop the others; it is logged and counted
+        log.exception("source %s raised an unexpected error", name)
+        return _failed(schedule, name, f"internal error: {type(exc).__name__}: {exc}", now, interval, max_backoff, rng)
+    info = SourceInfo(name=name, kind=source.kind, brand=source.config.brand)
+    report = pipeline.ingest(info, result.items, now)
+    schedule.record_success(
+        name,
+        result.state,
+        now=now,
+        next_check_at=next_check_after_success(now, interval, rng, result.next_check_after),
+        items=len(report.new),
+        skipped=result.skipped,
+    )
+    return PollOutcome(source=name, ok=True, report=report, not_modified=result.not_modified)
+
+
+def _failed(
+    schedule: Schedule,
+    name: str,
+    error: str,
+    now: datetime,
+    interval: timedelta,
+    max_backoff: timedelta,
+    rng: random.Random,
+    retry_after: float | None = None,
+) -> PollOutcome:
+    health = schedule.health(name)
+    errors = (health.consecutive_errors if health else 0) + 1
+    next_at = next_check_after_failure(now, interval, errors, max_backoff, rng, retry_after)
+    count = schedule.record_failure(name, error, now=now, next_check_at=next_at)
+    log.warning("source %s failed (%d in a row), next try %s: %s", name, count, next_at.isoformat(), error)
+    return PollOutcome(source=name, ok=False, error=error, consecutive_errors=count)

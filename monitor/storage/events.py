@@ -1,0 +1,54 @@
+"""The audit trail: what happened to each mention, and why."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.storage.database import Database, from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    at: datetime
+    mention_id: int | None
+    type: str
+    rule: str | None
+    destination: str | None
+    reason: str
+
+
+class Events:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(
+        self,
+        type_: str,
+        *,
+        at: datetime,
+        mention_id: int | None = None,
+        rule: str | None = None,
+        destination: str | None = None,
+        reason: str = "",
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO events (at, mention_id, type, rule, destination, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            (to_db(at), mention_id, type_, rule, destination, reason),
+        )
+
+    def for_mention(self, mention_id: int) -> list[Event]:
+        rows = self.db.query("SELECT * FROM events WHERE mention_id = ? ORDER BY id", (mention_id,))
+        return [self._event(r) for r in rows]
+
+    def recent(self, type_: str, since: datetime) -> list[Event]:
+        rows = self.db.query("SELECT * FROM events WHERE type = ? AND at >= ? ORDER BY id", (type_, to_db(since)))
+        return [self._event(r) for r in rows]
+
+    @staticmethod
+    def _event(row: sqlite3.Row) -> Event:
+        at = from_db(row["at"])
+        assert at is not None
+        return Event(row["id"], at, row["mention_id"], row["type"], row["rule"], row["destination"], row["reason"])

@@ -1,0 +1,153 @@
+"""Mentions, their sightings (dedup), and their answer status."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from monitor.model import Mention
+from monitor.storage.database import Database, from_db, to_db
+
+
+class Mentions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def find_duplicate(self, source: str, external_id: str, url: str | None, fingerprint: str) -> int | None:
+        """The id of a stored mention this item is another sighting of: same item, same page, or same story.
+
+        `url` is only given where it identifies one story (a news article); review and comment sources often give
+        every item the same page URL, so for them only the id and the content fingerprint count.
+        """
+        row = self.db.one("SELECT mention_id FROM sightings WHERE source = ? AND external_id = ?", (source, external_id))
+        if row:
+            return int(row["mention_id"])
+        if url:
+            row = self.db.one("SELECT id FROM mentions WHERE url = ? ORDER BY id LIMIT 1", (url,))
+            if row:
+                return int(row["id"])
+        row = self.db.one("SELECT id FROM mentions WHERE fingerprint = ? ORDER BY id LIMIT 1", (fingerprint,))
+        return int(row["id"]) if row else None
+
+    def add_sighting(self, mention_id: int, source: str, external_id: str, now: datetime) -> bool:
+        """Record that `source` showed this mention; False when that sighting was already known."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO sightings (source, external_id, mention_id, seen_at) VALUES (?, ?, ?, ?)",
+            (source, external_id, mention_id, to_db(now)),
+        )
+        return cursor.rowcount > 0
+
+    def insert(self, m: Mention) -> Mention:
+        cursor = self.db.execute(
+            "INSERT INTO mentions (source, kind, external_id, url, title, text, author, published_at, fetched_at, "
+            "language, rating, rating_scale, brand, sentiment, label, status, status_changed_at, fingerprint, "
+            "engagement, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                m.source,
+                m.kind,
+                m.external_id,
+                m.url,
+                m.title,
+                m.text,
+                m.author,
+                to_db(m.published_at),
+                to_db(m.fetched_at),
+                m.language,
+                m.rating,
+                m.rating_scale,
+                m.brand,
+                m.sentiment,
+                m.label,
+                m.status,
+                to_db(m.status_changed_at),
+                m.fingerprint,
+                json.dumps(m.engagement, sort_keys=True),
+                to_db(m.answered_at),
+            ),
+        )
+        mention_id = int(cursor.lastrowid or 0)
+        self.add_sighting(mention_id, m.source, m.external_id, m.fetched_at)
+        return m.replace(id=mention_id)
+
+    def get(self, mention_id: int) -> Mention | None:
+        row = self.db.one("SELECT * FROM mentions WHERE id = ?", (mention_id,))
+        return _mention(row) if row else None
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        brand: str | None = None,
+        limit: int | None = None,
+    ) -> list[Mention]:
+        clauses, params = [], []
+        if status:
+            clauses.append("status = ?")
+            params.append(status)
+        if since:
+            clauses.append("published_at >= ?")
+            params.append(to_db(since))
+        if until:
+            clauses.append("published_at < ?")
+            params.append(to_db(until))
+        if brand:
+            clauses.append("brand = ?")
+            params.append(brand)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        tail = f" LIMIT {int(limit)}" if limit else ""
+        rows = self.db.query(f"SELECT * FROM mentions {where} ORDER BY published_at DESC, id DESC{tail}", tuple(params))  # noqa: S608
+        return [_mention(r) for r in rows]
+
+    def unanswered(self, statuses: tuple[str, ...] = ("new", "alerted", "acknowledged")) -> list[Mention]:
+        marks = ",".join("?" * len(statuses))
+        rows = self.db.query(f"SELECT * FROM mentions WHERE status IN ({marks}) ORDER BY published_at", statuses)  # noqa: S608
+        return [_mention(r) for r in rows]
+
+    def set_status(self, mention_id: int, status: str, now: datetime) -> None:
+        self.db.execute(
+            "UPDATE mentions SET status = ?, status_changed_at = ? WHERE id = ?", (status, to_db(now), mention_id)
+        )
+
+    def set_answered(self, mention_id: int, answered_at: datetime, now: datetime) -> None:
+        """The owner answered on the platform: the mention is responded, at the platform's reply time."""
+        self.db.execute(
+            "UPDATE mentions SET answered_at = COALESCE(answered_at, ?), status = CASE WHEN status IN "
+            "('resolved', 'ignored') THEN status ELSE 'responded' END, status_changed_at = ? WHERE id = ?",
+            (to_db(answered_at), to_db(now), mention_id),
+        )
+
+    def count(self) -> int:
+        row = self.db.one("SELECT COUNT(*) AS n FROM mentions")
+        return int(row["n"]) if row else 0
+
+
+def _mention(row: sqlite3.Row) -> Mention:
+    published = from_db(row["published_at"])
+    fetched = from_db(row["fetched_at"])
+    assert published is not None and fetched is not None
+    return Mention(
+        id=row["id"],
+        source=row["source"],
+        kind=row["kind"],
+        external_id=row["external_id"],
+        url=row["url"],
+        title=row["title"],
+        text=row["text"],
+        author=row["author"],
+        published_at=published,
+        fetched_at=fetched,
+        language=row["language"],
+        rating=row["rating"],
+        rating_scale=row["rating_scale"],
+        brand=row["brand"],
+        sentiment=row["sentiment"],
+        label=row["label"],
+        status=row["status"],
+        fingerprint=row["fingerprint"],
+        engagement=json.loads(row["engagement"]),
+        answered_at=from_db(row["answered_at"]),
+        status_changed_at=from_db(row["status_changed_at"]),
+    )

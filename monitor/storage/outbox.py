@@ -1,0 +1,198 @@
+"""The persistent outbox, the notification log, and destinations' health.
+
+A row is queued in the same transaction as the decision that made it; its UNIQUE `key` (mention, rule,
+destination) makes a second row — and so a second alert — impossible. A row becomes `sent` only after the
+destination accepted the message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.storage.database import Database, from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    key: str
+    destination: str
+    rule: str
+    mention_id: int | None
+    priority: str
+    reason: str
+    subject: str | None
+    body: str | None
+    created_at: datetime
+    due_at: datetime
+    state: str
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationHealth:
+    name: str
+    consecutive_failures: int
+    failing_since: datetime | None
+    last_error: str | None
+    broken_notified: bool
+    next_attempt_at: datetime | None
+
+
+class Outbox:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def enqueue(
+        self,
+        key: str,
+        *,
+        destination: str,
+        rule: str,
+        now: datetime,
+        due_at: datetime,
+        mention_id: int | None = None,
+        priority: str = "normal",
+        reason: str = "",
+        subject: str | None = None,
+        body: str | None = None,
+    ) -> bool:
+        """Queue an alert; False when one with this key was already queued (or sent): the duplicate is dropped."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO outbox (key, destination, rule, mention_id, priority, reason, subject, body, "
+            "created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, destination, rule, mention_id, priority, reason, subject, body, to_db(now), to_db(due_at)),
+        )
+        return cursor.rowcount > 0
+
+    def exists(self, key: str) -> bool:
+        return self.db.one("SELECT 1 FROM outbox WHERE key = ?", (key,)) is not None
+
+    def destinations_due(self, now: datetime) -> list[str]:
+        rows = self.db.query(
+            "SELECT DISTINCT destination FROM outbox WHERE state = 'pending' AND due_at <= ? ORDER BY destination",
+            (to_db(now),),
+        )
+        return [r["destination"] for r in rows]
+
+    def pending(self, destination: str) -> list[OutboxRow]:
+        rows = self.db.query(
+            "SELECT * FROM outbox WHERE state = 'pending' AND destination = ? ORDER BY id", (destination,)
+        )
+        return [_row(r) for r in rows]
+
+    def all_pending(self) -> list[OutboxRow]:
+        return [_row(r) for r in self.db.query("SELECT * FROM outbox WHERE state = 'pending' ORDER BY id")]
+
+    def mark_sent(self, ids: list[int], now: datetime, message_id: int) -> None:
+        marks = ",".join("?" * len(ids))
+        self.db.execute(
+            f"UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? "  # noqa: S608
+            f"WHERE id IN ({marks}) AND state = 'pending'",
+            (to_db(now), message_id, *ids),
+        )
+
+    def postpone(self, ids: list[int], until: datetime, *, error: str | None = None, attempt: bool = False) -> None:
+        marks = ",".join("?" * len(ids))
+        self.db.execute(
+            f"UPDATE outbox SET due_at = ?, last_error = COALESCE(?, last_error), "  # noqa: S608
+            f"attempts = attempts + ? WHERE id IN ({marks})",
+            (to_db(until), error, int(attempt), *ids),
+        )
+
+    def mark_failed(self, ids: list[int], error: str) -> None:
+        marks = ",".join("?" * len(ids))
+        self.db.execute(
+            f"UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1 WHERE id IN ({marks})",  # noqa: S608
+            (error, *ids),
+        )
+
+    def depth(self) -> dict[str, int]:
+        rows = self.db.query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    # ----------------------------------------------------------------------------------- the notification log
+
+    def log_delivery(self, destination: str, now: datetime, items: int, title: str) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO deliveries (destination, sent_at, items, title) VALUES (?, ?, ?, ?)",
+            (destination, to_db(now), items, title),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def deliveries_since(self, destination: str, since: datetime) -> list[datetime]:
+        rows = self.db.query(
+            "SELECT sent_at FROM deliveries WHERE destination = ? AND sent_at > ? ORDER BY sent_at",
+            (destination, to_db(since)),
+        )
+        return [t for t in (from_db(r["sent_at"]) for r in rows) if t is not None]
+
+    def last_delivery(self) -> tuple[str, datetime] | None:
+        row = self.db.one("SELECT destination, sent_at FROM deliveries ORDER BY id DESC LIMIT 1")
+        if row is None:
+            return None
+        sent = from_db(row["sent_at"])
+        assert sent is not None
+        return row["destination"], sent
+
+    # ----------------------------------------------------------------------------------- destinations' health
+
+    def health(self, name: str) -> DestinationHealth:
+        row = self.db.one("SELECT * FROM destinations WHERE name = ?", (name,))
+        if row is None:
+            return DestinationHealth(name, 0, None, None, False, None)
+        return DestinationHealth(
+            name,
+            int(row["consecutive_failures"]),
+            from_db(row["failing_since"]),
+            row["last_error"],
+            bool(row["broken_notified"]),
+            from_db(row["next_attempt_at"]),
+        )
+
+    def record_destination_failure(self, name: str, error: str, now: datetime, retry_in: timedelta) -> DestinationHealth:
+        self.db.execute(
+            "INSERT INTO destinations (name, consecutive_failures, failing_since, last_error, next_attempt_at) "
+            "VALUES (?, 1, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+            "consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, excluded.failing_since), "
+            "last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at",
+            (name, to_db(now), error, to_db(now + retry_in)),
+        )
+        return self.health(name)
+
+    def record_destination_success(self, name: str) -> DestinationHealth:
+        """Back to healthy; returns the health *before*, so the caller can tell whether it just healed."""
+        before = self.health(name)
+        self.db.execute(
+            "UPDATE destinations SET consecutive_failures = 0, failing_since = NULL, last_error = NULL, "
+            "broken_notified = 0, next_attempt_at = NULL WHERE name = ?",
+            (name,),
+        )
+        return before
+
+    def set_broken_notified(self, name: str) -> None:
+        self.db.execute("UPDATE destinations SET broken_notified = 1 WHERE name = ?", (name,))
+
+
+def _row(r: sqlite3.Row) -> OutboxRow:
+    created, due = from_db(r["created_at"]), from_db(r["due_at"])
+    assert created is not None and due is not None
+    return OutboxRow(
+        id=r["id"],
+        key=r["key"],
+        destination=r["destination"],
+        rule=r["rule"],
+        mention_id=r["mention_id"],
+        priority=r["priority"],
+        reason=r["reason"],
+        subject=r["subject"],
+        body=r["body"],
+        created_at=created,
+        due_at=due,
+        state=r["state"],
+        attempts=int(r["attempts"]),
+        last_error=r["last_error"],
+    )

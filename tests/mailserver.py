@@ -1,0 +1,49 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives; it can be stopped and started again."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MailServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def url(self, to: str = "owner@example.com") -> str:
+        return f"mailto://127.0.0.1:{self.port}?to={to}&from=monitor@example.com&mode=insecure"
+
+    def start(self) -> MailServer:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def subjects(self) -> list[str]:
+        return [str(m["Subject"]) for m in self.messages]
+
+    def html(self, index: int = -1) -> str:
+        part = self.messages[index].get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""  # type: ignore[no-any-return]
