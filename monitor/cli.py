@@ -111,6 +111,3 @@ def _dispatch(args: argparse.Namespace) -> int:
         return loaded
 
     return handlers[args.command](args, config)
-
-
-

@@ -47,8 +47,10 @@ def run(args: argparse.Namespace, load: LoadConfig) -> int:
                 await app.aclose()
             failed = [p for p in report.polled if not p.ok]
             new = sum(len(p.report.new) for p in report.polled if p.report)
-            out(f"polled {len(report.polled)} sources ({len(failed)} failed), {new} new mentions, "
-                f"{report.escalations} escalations, {report.delivered} alerts delivered")
+            out(
+                f"polled {len(report.polled)} sources ({len(failed)} failed), {new} new mentions, "
+                f"{report.escalations} escalations, {report.delivered} alerts delivered"
+            )
             for p in failed:
                 out(f"  {p.source}: {p.error}")
             return 0
@@ -104,7 +106,10 @@ def status(args: argparse.Namespace, load: LoadConfig) -> int:
         for name in config.destinations:
             health = outbox.health(name)
             if health.consecutive_failures:
-                out(f"  destination {name}: failing {health.consecutive_failures}x: {config.redact(health.last_error or '')}")
+                out(
+                    f"  destination {name}: failing {health.consecutive_failures}x: "
+                    f"{config.redact(health.last_error or '')}"
+                )
         last = outbox.last_delivery()
         out(f"last alert: {_ago(last[1], now)} to {last[0]}" if last else "last alert: never")
         row = db.one("SELECT MAX(sent_at) AS t FROM digests WHERE sent_at IS NOT NULL")
@@ -144,7 +149,10 @@ def mentions_list(args: argparse.Namespace, load: LoadConfig) -> int:
     if args.json:
         sys.stdout.write(json.dumps([m.as_json() for m in rows], ensure_ascii=False, indent=2) + "\n")
         return 0
-    out(f"{'id':>5}  {'published':16}  {'brand':14} {'source':16} {'label':9} {'score':>6} {'stars':5} {'status':12} text")
+    out(
+        f"{'id':>5}  {'published':16}  {'brand':14} {'source':16} {'label':9} {'score':>6} {'stars':5} "
+        f"{'status':12} text"
+    )
     for m in rows:
         out(_row(m))
     out(f"({len(rows)} mentions)")
@@ -174,8 +182,13 @@ def set_status(args: argparse.Namespace, load: LoadConfig) -> int:
         with db.transaction():
             mentions.set_status(args.mention_id, status_, now)
             if status_ == "responded" and mention.answered_at is None:
-                db.execute("UPDATE mentions SET answered_at = ? WHERE id = ?", (now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), args.mention_id))
-            Events(db).add(status_, at=now, mention_id=args.mention_id, reason=args.note or f"set from the command line")
+                db.execute(
+                    "UPDATE mentions SET answered_at = ? WHERE id = ?",
+                    (now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), args.mention_id),
+                )
+            Events(db).add(
+                status_, at=now, mention_id=args.mention_id, reason=args.note or "set from the command line"
+            )
     finally:
         db.close()
     out(f"mention {args.mention_id}: {mention.status} -> {status_}")

@@ -252,7 +252,9 @@ def _source(entry: Any, index: int, kinds: dict[str, Any], path: Path) -> Source
     if not isinstance(kind, str):
         raise ConfigError(f"{path}: {label}: missing key 'kind' (one of: {', '.join(sorted(kinds))})")
     if kind not in kinds:
-        raise ConfigError(f"{path}: {label}: unknown kind {kind!r}{_hint(kind, kinds)} (known: {', '.join(sorted(kinds))})")
+        raise ConfigError(
+            f"{path}: {label}: unknown kind {kind!r}{_hint(kind, kinds)} (known: {', '.join(sorted(kinds))})"
+        )
     model = kinds[kind].Config
     try:
         result: SourceConfig = model.model_validate(entry)
@@ -261,9 +263,7 @@ def _source(entry: Any, index: int, kinds: dict[str, Any], path: Path) -> Source
     return result
 
 
-def _explain(
-    exc: ValidationError, path: Path, model: type[BaseModel], data: dict[str, Any], prefix: str = ""
-) -> str:
+def _explain(exc: ValidationError, path: Path, model: type[BaseModel], data: dict[str, Any], prefix: str = "") -> str:
     """Turn pydantic's error into one line per problem, naming the table and key the user wrote."""
     lines = []
     for error in exc.errors():

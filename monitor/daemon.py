@@ -108,7 +108,12 @@ class Daemon:
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         watchdog = asyncio.create_task(self._watchdog()) if self.notifier.watchdog_interval else None
-        log.info("started: %d sources, %d rules, database %s", len(app.checked.sources), len(self.config.rules), app.db.location)
+        log.info(
+            "started: %d sources, %d rules, database %s",
+            len(app.checked.sources),
+            len(self.config.rules),
+            app.db.location,
+        )
         self.notifier.ready(f"watching {len(app.checked.sources)} sources")
         try:
             while not self._stop.is_set():
@@ -165,7 +170,7 @@ class Daemon:
         tasks = list(self._inflight.values())
         if not tasks:
             return
-        done, pending = await asyncio.wait(tasks, timeout=grace)
+        _, pending = await asyncio.wait(tasks, timeout=grace)
         for task in pending:
             task.cancel()
         if pending:

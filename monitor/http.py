@@ -48,11 +48,13 @@ class HttpResponse:
 
     @property
     def etag(self) -> str | None:
-        return self.headers.get("etag")
+        value = self.headers.get("etag")
+        return str(value) if value is not None else None
 
     @property
     def last_modified(self) -> str | None:
-        return self.headers.get("last-modified")
+        value = self.headers.get("last-modified")
+        return str(value) if value is not None else None
 
     def json(self) -> Any:
         try:
@@ -191,12 +193,13 @@ class HttpFetcher:
         limit = max_bytes or self.max_bytes
         host = urlsplit(url).netloc.lower()
         gate = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
-        try:
-            async with asyncio.timeout(self.deadline):
-                async with gate:
+        # The deadline covers the request, not the wait for a free slot behind other requests to the same host.
+        async with gate:
+            try:
+                async with asyncio.timeout(self.deadline):
                     return await self._send(method, url, params, headers, json_body, form, auth, limit)
-        except TimeoutError:
-            raise DeadlineExceeded(_public(url), self.deadline) from None
+            except TimeoutError:
+                raise DeadlineExceeded(_public(url), self.deadline) from None
 
     async def _send(
         self,

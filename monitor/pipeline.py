@@ -16,9 +16,9 @@ from monitor.matching import BrandMatcher
 from monitor.model import Item, Mention
 from monitor.normalise import canonical_url, fingerprint
 from monitor.sentiment import Scorer
+from monitor.storage.database import Database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
-from monitor.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,9 @@ class Pipeline:
             assert mention.id is not None
             self.events.add("ingested", at=now, mention_id=mention.id, reason=_describe(mention))
             if item.answered_at:
-                self.events.add("responded", at=item.answered_at, mention_id=mention.id, reason="owner replied on the platform")
+                self.events.add(
+                    "responded", at=item.answered_at, mention_id=mention.id, reason="owner replied on the platform"
+                )
             if self.decide is not None:
                 self.decide(mention, now)
             report.new.append(mention)

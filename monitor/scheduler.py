@@ -81,7 +81,7 @@ async def poll(
         result = await source.fetch(http, state)
     except FetchError as exc:
         return _failed(schedule, name, str(exc), now, interval, max_backoff, rng, exc.retry_after)
-    except Exception as exc:  # noqa: BLE001 - a bug in one source must not stop the others; it is logged and counted
+    except Exception as exc:
         log.exception("source %s raised an unexpected error", name)
         return _failed(schedule, name, f"internal error: {type(exc).__name__}: {exc}", now, interval, max_backoff, rng)
     info = SourceInfo(name=name, kind=source.kind, brand=source.config.brand)

@@ -64,7 +64,8 @@ def parse(body: bytes, *, content_type: str | None = None, base_url: str = "") -
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
     entries = parsed.get("entries") or []
-    if parsed.get("bozo") and not entries:
+    # A feed with no entries is fine; a document that is not a feed at all (no version recognised) is an error.
+    if parsed.get("bozo") and not entries and not parsed.get("version"):
         problem = parsed.get("bozo_exception")
         raise ParseError(f"not a readable feed: {type(problem).__name__}: {str(problem)[:200]}")
     items: list[Item] = []
@@ -78,7 +79,7 @@ def parse(body: bytes, *, content_type: str | None = None, base_url: str = "") -
             if not (title or text):
                 skipped += 1
                 continue
-            entry_id = "sha1:" + hashlib.sha1((title + "\n" + text).encode("utf-8")).hexdigest()
+            entry_id = "sha256:" + hashlib.sha256((title + "\n" + text).encode("utf-8")).hexdigest()[:40]
         author = entry.get("author") or ""
         language = (entry.get("language") or parsed.feed.get("language") or None) if parsed.get("feed") else None
         items.append(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 from monitor.app import App, build, check
 from monitor.clock import Clock
 from monitor.config import load_config
-from monitor.daemon import CycleReport, run_once
+from monitor.daemon import CycleReport, run_once, timers
+
+T = TypeVar("T")
 
 HEADER = """
 [monitor]
@@ -25,13 +29,30 @@ def write_config(folder: Path, body: str, header: str = HEADER) -> Path:
     return path
 
 
+# One event loop per app for its whole life, as in the daemon: the shared HTTP client's connections belong to it.
+_RUNNERS: dict[int, asyncio.Runner] = {}
+
+
 def make_app(folder: Path, body: str, clock: Clock, header: str = HEADER) -> App:
-    return build(check(load_config(write_config(folder, body, header), environ={})), clock)
+    app = build(check(load_config(write_config(folder, body, header), environ={})), clock)
+    _RUNNERS[id(app)] = asyncio.Runner()
+    return app
+
+
+def run(app: App, work: Coroutine[Any, Any, T]) -> T:
+    return _RUNNERS[id(app)].run(work)
 
 
 def cycle(app: App) -> CycleReport:
-    return asyncio.run(run_once(app))
+    return run(app, run_once(app))
+
+
+def deliver(app: App) -> CycleReport:
+    """The daemon's periodic pass: escalations, spikes, delivery of what is due."""
+    return run(app, timers(app, flush=False))
 
 
 def close(app: App) -> None:
-    asyncio.run(app.aclose())
+    runner = _RUNNERS.pop(id(app))
+    runner.run(app.aclose())
+    runner.close()

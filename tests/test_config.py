@@ -61,15 +61,33 @@ def test_a_valid_config_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("[monitor]", "[monitor]\ndefault_intervall = '5m'"), "[monitor]: unknown key 'default_intervall' (did you mean 'default_interval'?)"),
-        (("kind = \"rss\"", "kind = \"rss\"\nintervl = '5m'"), "[[sources]] #1 ('alerts'): unknown key 'intervl' (did you mean 'interval'?)"),
-        (("kind = \"rss\"", "kind = \"rsss\""), "unknown kind 'rsss' (did you mean 'rss'?)"),
-        (("notify = [\"phone\"]", "notify = [\"phone2\"]"), "[[rules]] 'bad review': key 'notify': no destination named 'phone2' (did you mean 'phone'?)"),
-        (("timezone = \"Asia/Tokyo\"", "timezone = \"Asia/Tokio\""), "[monitor]: key 'timezone': unknown time zone 'Asia/Tokio'"),
+        (
+            ("[monitor]", "[monitor]\ndefault_intervall = '5m'"),
+            "[monitor]: unknown key 'default_intervall' (did you mean 'default_interval'?)",
+        ),
+        (
+            ('kind = "rss"', "kind = \"rss\"\nintervl = '5m'"),
+            "[[sources]] #1 ('alerts'): unknown key 'intervl' (did you mean 'interval'?)",
+        ),
+        (('kind = "rss"', 'kind = "rsss"'), "unknown kind 'rsss' (did you mean 'rss'?)"),
+        (
+            ('notify = ["phone"]', 'notify = ["phone2"]'),
+            "[[rules]] 'bad review': key 'notify': no destination named 'phone2' (did you mean 'phone'?)",
+        ),
+        (
+            ('timezone = "Asia/Tokyo"', 'timezone = "Asia/Tokio"'),
+            "[monitor]: key 'timezone': unknown time zone 'Asia/Tokio'",
+        ),
         (("[monitor]", "[monitr]\n[monitor]"), "unknown table [monitr] (did you mean 'monitor'?)"),
-        (("url = \"http://127.0.0.1:1/feed\"", ""), "[[sources]] #1 ('alerts'): missing key 'url'"),
-        (("[[rules]]", "[[rules]]\nunanswered_after = '1 day'"), "[[rules]] #1 ('bad review'): key 'unanswered_after': '1 day' is not a duration"),
-        (("terms = [\"Acme Coffee\"]", "terms = [\"Acme Coffee\"]\nrole = 'rival'"), "[[brands]] #1 ('Acme Coffee'): key 'role'"),
+        (('url = "http://127.0.0.1:1/feed"', ""), "[[sources]] #1 ('alerts'): missing key 'url'"),
+        (
+            ("[[rules]]", "[[rules]]\nunanswered_after = '1 day'"),
+            "[[rules]] #1 ('bad review'): key 'unanswered_after': '1 day' is not a duration",
+        ),
+        (
+            ('terms = ["Acme Coffee"]', "terms = [\"Acme Coffee\"]\nrole = 'rival'"),
+            "[[brands]] #1 ('Acme Coffee'): key 'role'",
+        ),
     ],
 )
 def test_each_mistake_names_the_table_and_key(tmp_path: Path, change: tuple[str, str], expected: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import timedelta
 from pathlib import Path
@@ -87,9 +86,13 @@ def test_the_same_story_in_two_feeds_is_one_mention_seen_twice(
 ) -> None:
     server.route("/news", body=GOOGLE_ALERTS)
     # A second feed carrying the same stories under other entry ids, with tracking parameters on the links.
-    mirrored = GOOGLE_ALERTS.replace(b"googlealerts/feed:", b"mirror/entry:").replace(b"&amp;ct=ga", b"&amp;ct=ga&amp;utm_source=x")
+    mirrored = GOOGLE_ALERTS.replace(b"googlealerts/feed:", b"mirror/entry:").replace(
+        b"&amp;ct=ga", b"&amp;ct=ga&amp;utm_source=x"
+    )
     server.route("/mirror", body=mirrored)
-    app = make_app(tmp_path, SLACK_BRAND + rss("news", server.url("/news")) + rss("mirror", server.url("/mirror")), clock)
+    app = make_app(
+        tmp_path, SLACK_BRAND + rss("news", server.url("/news")) + rss("mirror", server.url("/mirror")), clock
+    )
     try:
         cycle(app)
         count = app.pipeline.mentions.count()
@@ -120,7 +123,11 @@ def test_every_feedparser_test_feed_is_polled_without_crashing(
     # Ill-formed documents are counted as errors of their source, not exceptions of the daemon.
     assert sum(h.errors_total for h in health) == len(failed)
     assert all(not (p.error or "").startswith("internal error") for p in failed), [p.error for p in failed][:3]
-    assert len(failed) < len(files) // 4
+    by_source = {p.source: p for p in report.polled}
+    wellformed = [f"f{i}" for i, path in enumerate(files) if "wellformed" in path.parts]
+    assert all(by_source[name].ok for name in wellformed)
+    empty = files.index(FEEDPARSER_TESTS / "illformed" / "rss_empty_document.xml")
+    assert not by_source[f"f{empty}"].ok and "not a readable feed" in (by_source[f"f{empty}"].error or "")
 
 
 def test_a_failing_source_backs_off_and_does_not_stop_the_others(
@@ -128,7 +135,9 @@ def test_a_failing_source_backs_off_and_does_not_stop_the_others(
 ) -> None:
     server.route("/broken", Reply(500))
     server.route("/alerts", body=GOOGLE_ALERTS)
-    app = make_app(tmp_path, SLACK_BRAND + rss("broken", server.url("/broken")) + rss("ok", server.url("/alerts")), clock)
+    app = make_app(
+        tmp_path, SLACK_BRAND + rss("broken", server.url("/broken")) + rss("ok", server.url("/alerts")), clock
+    )
     try:
         waits = []
         for _ in range(4):
@@ -166,13 +175,15 @@ def test_backoff_is_capped() -> None:
 
 
 def test_a_slow_source_does_not_hold_up_a_fast_one(tmp_path: Path, server: LoopbackServer, clock: FixedClock) -> None:
-    """Both are polled concurrently: the fast one's mentions are stored even while the slow one hangs to its deadline."""
+    """Polled concurrently: the fast one's mentions are stored even while the slow one hangs to its deadline."""
     server.route("/slow", Reply(200, GOOGLE_ALERTS, stall=30))
     server.route("/fast", body=GOOGLE_ALERTS)
-    header = "\n[monitor]\ndatabase = \"monitor.db\"\nrequest_deadline = \"1s\"\n"
-    app = make_app(tmp_path, SLACK_BRAND + rss("slow", server.url("/slow")) + rss("fast", server.url("/fast")), clock, header)
+    header = '\n[monitor]\ndatabase = "monitor.db"\nrequest_deadline = "1s"\n'
+    app = make_app(
+        tmp_path, SLACK_BRAND + rss("slow", server.url("/slow")) + rss("fast", server.url("/fast")), clock, header
+    )
     try:
-        report = asyncio.run(__import__("monitor.daemon", fromlist=["run_once"]).run_once(app))
+        report = cycle(app)
     finally:
         close(app)
     by_name = {p.source: p for p in report.polled}

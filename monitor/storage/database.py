@@ -95,7 +95,9 @@ class Database:
 
     def migrate(self) -> int:
         """Apply the migrations the database has not seen yet; return the schema version."""
-        self.connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)"
+        )
         current = self.version
         for number, sql in migrations():
             if number <= current:

@@ -10,6 +10,10 @@ from monitor.model import Mention
 from monitor.storage.database import Database, from_db, to_db
 
 
+# Spelled out before the class: inside it, `list` names the method.
+MentionList = list[Mention]
+
+
 class Mentions:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -20,7 +24,9 @@ class Mentions:
         `url` is only given where it identifies one story (a news article); review and comment sources often give
         every item the same page URL, so for them only the id and the content fingerprint count.
         """
-        row = self.db.one("SELECT mention_id FROM sightings WHERE source = ? AND external_id = ?", (source, external_id))
+        row = self.db.one(
+            "SELECT mention_id FROM sightings WHERE source = ? AND external_id = ?", (source, external_id)
+        )
         if row:
             return int(row["mention_id"])
         if url:
@@ -82,8 +88,9 @@ class Mentions:
         until: datetime | None = None,
         brand: str | None = None,
         limit: int | None = None,
-    ) -> list[Mention]:
-        clauses, params = [], []
+    ) -> MentionList:
+        clauses: list[str] = []
+        params: list[str | None] = []
         if status:
             clauses.append("status = ?")
             params.append(status)
@@ -101,7 +108,7 @@ class Mentions:
         rows = self.db.query(f"SELECT * FROM mentions {where} ORDER BY published_at DESC, id DESC{tail}", tuple(params))  # noqa: S608
         return [_mention(r) for r in rows]
 
-    def unanswered(self, statuses: tuple[str, ...] = ("new", "alerted", "acknowledged")) -> list[Mention]:
+    def unanswered(self, statuses: tuple[str, ...] = ("new", "alerted", "acknowledged")) -> MentionList:
         marks = ",".join("?" * len(statuses))
         rows = self.db.query(f"SELECT * FROM mentions WHERE status IN ({marks}) ORDER BY published_at", statuses)  # noqa: S608
         return [_mention(r) for r in rows]

@@ -153,11 +153,14 @@ class Outbox:
             from_db(row["next_attempt_at"]),
         )
 
-    def record_destination_failure(self, name: str, error: str, now: datetime, retry_in: timedelta) -> DestinationHealth:
+    def record_destination_failure(
+        self, name: str, error: str, now: datetime, retry_in: timedelta
+    ) -> DestinationHealth:
         self.db.execute(
             "INSERT INTO destinations (name, consecutive_failures, failing_since, last_error, next_attempt_at) "
             "VALUES (?, 1, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-            "consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, excluded.failing_since), "
+            "consecutive_failures = consecutive_failures + 1, "
+            "failing_since = COALESCE(failing_since, excluded.failing_since), "
             "last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at",
             (name, to_db(now), error, to_db(now + retry_in)),
         )

@@ -86,7 +86,8 @@ class Schedule:
         """Count a failed fetch; return the number of consecutive failures now."""
         self.db.execute(
             "UPDATE sources SET consecutive_errors = consecutive_errors + 1, last_error = ?, last_error_at = ?, "
-            "last_attempt_at = ?, next_check_at = ?, fetches_total = fetches_total + 1, errors_total = errors_total + 1 "
+            "last_attempt_at = ?, next_check_at = ?, fetches_total = fetches_total + 1, "
+            "errors_total = errors_total + 1 "
             "WHERE name = ?",
             (error, to_db(now), to_db(now), to_db(next_check_at), name),
         )
