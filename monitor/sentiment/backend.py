@@ -1,0 +1,30 @@
+"""What every language backend gives the scorer: class probabilities for one bounded text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Polarity:
+    """How likely the text is negative / neutral / positive (the three sum to 1)."""
+
+    negative: float
+    neutral: float
+    positive: float
+
+    @property
+    def sentiment(self) -> float:
+        """-1..1: positive minus negative."""
+        return max(-1.0, min(1.0, self.positive - self.negative))
+
+
+class Backend(Protocol):
+    """Scores text in the languages it names. `polarity` gets NFKC-normalised text of bounded length."""
+
+    languages: frozenset[str]
+
+    def polarity(self, text: str) -> Polarity | None:
+        """None when the text carries nothing this backend can read."""
+        ...

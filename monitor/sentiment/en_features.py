@@ -1,0 +1,129 @@
+"""English features shared by the scorer and by `bench/train_sentiment.py` (the two must never drift apart).
+
+A text becomes a sparse dict: word unigrams and bigrams (negated words marked, words after a contrast marked), the
+VADER compound of its sentences (mean, most negative, most positive), and counts of complaint and review phrases that
+carry no "bad word" but mean trouble ("stopped working after two days", "waited forty minutes", "want a refund").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[!?]")
+_NEGATORS = frozenset(
+    "not no never nothing nobody none neither nor cannot cant without hardly barely scarcely lack lacks lacking".split()
+)
+_CONTRAST = frozenset("but however although though yet except".split())
+_SCOPE_END = frozenset("! ?".split())
+NEGATION_SCOPE = 3
+# VADER's compound is in -1..1 while word features are 0/1: scaled up so that L2 regularisation does not mute it.
+VADER_SCALE = 3.0
+
+_NUMBER_WORD = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|few|several)"
+)
+# Phrases that mean trouble in reviews and support posts although none of their words is "negative" to VADER.
+COMPLAINT_PATTERNS: tuple[str, ...] = (
+    r"\b(?:stopped|stops|quit|quits|ceased) (?:working|charging|responding|turning on)",
+    r"\b(?:doesn'?t|does not|didn'?t|did not|won'?t|will not|wouldn'?t|can'?t|cannot|never) "
+    r"(?:work|works|worked|turn on|charge|connect|fit|arrive|arrived|respond|responded|load|start|fix)",
+    r"\bwaited (?:for )?(?:over |almost |nearly |about )?" + _NUMBER_WORD + r" (?:minutes|hours|days|weeks|months)",
+    r"\b(?:still|been) waiting\b",
+    r"\b(?:refund|refunded|chargeback|money back)\b",
+    r"\b(?:returned|return|returning|sent|send|sending|took|take) (?:it|this|them|the \w+) back\b",
+    r"\b(?:returned|returning) (?:it|this|them|mine)\b",
+    r"\bwaste of (?:money|time)\b",
+    r"\bnot worth\b",
+    r"\b(?:broke|broken|died|cracked|fell apart|falling apart|leaks|leaked|leaking)\b",
+    r"\b(?:lasted|worked) (?:only |just |for )?(?:about )?" + _NUMBER_WORD + r" (?:days?|weeks?|months?|uses?)\b",
+    r"\bafter (?:only |just )?" + _NUMBER_WORD + r" (?:days?|weeks?|uses?|months?)\b",
+    r"\b(?:defective|faulty|doa|dead on arrival|malfunction\w*|glitch\w*|unusable|unresponsive)\b",
+    r"\b(?:never (?:again|arrived|received|came|showed up|got back)|no one (?:answered|called|responded))\b",
+    r"\b(?:customer service|support) (?:is|was|has been) (?:useless|terrible|awful|nonexistent|a joke)\b",
+    r"\b(?:no|zero|never got a|never received a) (?:response|reply|answer|refund)\b",
+    r"\b(?:overpriced|overcharged|charged twice|double charged|rip ?off|ripped off|scam)\b",
+    r"\b(?:cancel(?:l?ed)?|cancelling|canceling) (?:my|the|our) (?:order|subscription|account|membership)\b",
+    r"\b(?:cold|stale|soggy|burnt|undercooked|raw) (?:food|fries|coffee|pizza|when it arrived)\b",
+    r"\b(?:rude|unhelpful|incompetent) (?:staff|waiter|waitress|agent|support|employee|manager)\b",
+    r"\b(?:disappoint\w*|frustrat\w*|unacceptable|ridiculous)\b",
+    r"\b(?:don'?t|do not|would not|wouldn'?t|never) (?:buy|recommend|order|go back|use)\b",
+    r"\b(?:cheaply|poorly|badly) (?:made|built|designed|written|acted|directed)\b",
+)
+_SOCIAL = re.compile(r"(?<!\w)[@#]\w|[:;=]-?[()DPp]|\b(?:lol|lmao|omg|wtf|ugh|haha\w*)\b|[A-Z]{4,}|!!|\?\?")
+_COMPLAINT = re.compile("|".join(f"(?:{p})" for p in COMPLAINT_PATTERNS))
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens; a negator marks the next NEGATION_SCOPE words (`!good`), a contrast the rest
+    (`>good`)."""
+    out: list[str] = []
+    negate = 0
+    contrast = False
+    for tok in _TOKEN.findall(text.lower()):
+        if tok in _SCOPE_END:
+            negate = 0
+            out.append(tok)
+            continue
+        if tok in _NEGATORS or tok.endswith("n't"):
+            negate = NEGATION_SCOPE
+            out.append(tok)
+            continue
+        if tok in _CONTRAST:
+            contrast = True
+            negate = 0
+            out.append(tok)
+            continue
+        if negate:
+            negate -= 1
+            tok = "!" + tok
+        out.append(">" + tok if contrast else tok)
+    return out
+
+
+def complaint_hits(text: str) -> int:
+    return len(_COMPLAINT.findall(text.lower()))
+
+
+def looks_social(text: str) -> bool:
+    """A post rather than an edited sentence: handles, hashtags, emoticons, shouting. VADER was built for these."""
+    return bool(_SOCIAL.search(text))
+
+
+def features(text: str, compounds: Sequence[float], whole: float) -> dict[str, float]:
+    """The sparse feature dict of one text whose sentences VADER scored `compounds` (at least one value) and
+    whose whole text VADER scored `whole`."""
+    toks = tokens(text)
+    feats: dict[str, float] = {}
+    plain = [t.lstrip(">") for t in toks]
+    for tok in plain:
+        feats["w:" + tok] = 1.0
+    for tok in toks:
+        if tok.startswith(">"):
+            feats["w:" + tok] = 1.0
+    for a, b in itertools.pairwise(plain):
+        feats["b:" + a + " " + b] = 1.0
+    mean = sum(compounds) / len(compounds)
+    feats["v:mean"] = mean * VADER_SCALE
+    feats["v:min"] = min(compounds) * VADER_SCALE
+    feats["v:max"] = max(compounds) * VADER_SCALE
+    feats["v:neg"] = float(mean <= -0.05)
+    feats["v:pos"] = float(mean >= 0.05)
+    # Bins let the linear model trust a strong VADER verdict more than a weak one (VADER is sharp on social posts).
+    feats[f"vb:{round(mean * 4)}"] = 1.0
+    feats[f"vmin:{round(min(compounds) * 4)}"] = 1.0
+    feats["v:all"] = whole * VADER_SCALE
+    feats[f"va:{round(whole * 4)}"] = 1.0
+    if looks_social(text):
+        feats["s:social"] = 1.0
+        feats[f"s:va:{round(whole * 4)}"] = 1.0
+        feats["s:v:all"] = whole * VADER_SCALE
+    hits = complaint_hits(text)
+    if hits:
+        feats["c:complaint"] = float(min(hits, 3))
+    if text.count("!") >= 2:
+        feats["p:!!"] = 1.0
+    if "?" in text:
+        feats["p:?"] = 1.0
+    return feats

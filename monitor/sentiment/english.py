@@ -1,0 +1,100 @@
+"""The English backend: VADER per sentence, plus a small linear model over words, VADER scores and complaint phrases.
+
+VADER alone misses complaints written without "bad words" and averages one furious sentence away in a long friendly
+post. The linear model (trained by `bench/train_sentiment.py` on the VADER authors' human-rated corpora) sees VADER's
+verdict as a feature next to the words, so it keeps VADER's strength on social posts. A post of several sentences is
+also scored sentence by sentence, and its worst sentence counts at full weight.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from monitor.sentiment.backend import Polarity
+from monitor.sentiment.en_features import features
+from monitor.sentiment.linear import LinearModel, load_packaged
+from monitor.sentiment.text import sentences
+
+MODEL_FILE = "en_model.json.gz"
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# From this many sentences on, the worst sentence on its own can make the post negative.
+WORST_SENTENCE_FROM = 4
+FURIOUS_COMPOUND = -0.6
+FURIOUS_NEGATIVE = 0.6
+# A complaint phrase ("stopped working", "waited forty minutes", "refund") is rare in the training data, so the model
+# alone under-weights it: each hit (at most two) multiplies the odds of "negative" by e^COMPLAINT_BOOST.
+COMPLAINT_BOOST = 0.75
+WHOLE_TEXT_VADER_CHARS = 1_000
+
+
+class EnglishBackend:
+    languages = frozenset({"en"})
+
+    def __init__(self, model: LinearModel, vader: SentimentIntensityAnalyzer | None = None) -> None:
+        if model.classes != ("negative", "neutral", "positive"):
+            raise ValueError(f"English model classes {model.classes}, expected negative/neutral/positive")
+        self._model = model
+        self._vader = vader or SentimentIntensityAnalyzer()
+
+    @classmethod
+    def packaged(cls) -> EnglishBackend:
+        return cls(load_packaged(MODEL_FILE))
+
+    def compound(self, text: str) -> float:
+        return float(self._vader.polarity_scores(text)["compound"])
+
+    def analyse(self, text: str) -> tuple[list[str], list[float], float] | None:
+        """(sentences, VADER compound of each, VADER compound of the whole), or None when there is nothing to read."""
+        parts = sentences(text)
+        if not parts:
+            return None
+        compounds = [self.compound(s) for s in parts]
+        if not any(compounds) and not _WORD.search(text):
+            return None  # no words and no emoji or emoticon VADER knows
+        joined = " ".join(parts)
+        if len(parts) == 1:
+            whole = compounds[0]
+        elif len(joined) <= WHOLE_TEXT_VADER_CHARS:
+            whole = self.compound(joined)
+        else:  # VADER on the whole of a long post costs more than it tells
+            whole = sum(compounds) / len(compounds)
+        return parts, compounds, whole
+
+    def overall_features(self, text: str) -> dict[str, float] | None:
+        """The features of the whole text (what the model is trained on)."""
+        analysed = self.analyse(text)
+        if analysed is None:
+            return None
+        parts, compounds, whole = analysed
+        return features(" ".join(parts), compounds, whole)
+
+    def polarity(self, text: str) -> Polarity | None:
+        analysed = self.analyse(text)
+        if analysed is None:
+            return None
+        parts, compounds, whole = analysed
+        overall = self._probabilities(" ".join(parts), compounds, whole)
+        if len(parts) < WORST_SENTENCE_FROM:
+            return overall
+        # Only a clearly furious sentence (both VADER and the model say so) overrides the whole: mild grumbles
+        # inside a friendly post stay averaged with the rest.
+        worst = overall
+        for sentence, compound in zip(parts, compounds, strict=True):
+            if compound <= FURIOUS_COMPOUND:
+                candidate = self._probabilities(sentence, [compound], compound)
+                if candidate.negative >= FURIOUS_NEGATIVE and candidate.negative > worst.negative:
+                    worst = candidate
+        return worst
+
+    def _probabilities(self, text: str, compounds: list[float], whole: float) -> Polarity:
+        feats = features(text, compounds, whole)
+        neg, neu, pos = self._model.probabilities(feats)
+        hits = min(2.0, feats.get("c:complaint", 0.0))
+        if hits:
+            neg *= math.exp(COMPLAINT_BOOST * hits)
+            total = neg + neu + pos
+            neg, neu, pos = neg / total, neu / total, pos / total
+        return Polarity(negative=neg, neutral=neu, positive=pos)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from monitor.sentiment.japanese import Lexicon
+from monitor.sentiment.rating import stars_out_of_five
+from monitor.sentiment.text import MAX_SENTENCE_CHARS, MAX_SENTENCES, bound, sentences
+
+
+def test_sentences_are_bounded_in_count_and_length() -> None:
+    parts = sentences(bound("word " * 10_000 + ". Next one." * 1_000))
+    assert len(parts) <= MAX_SENTENCES
+    assert all(len(p) <= MAX_SENTENCE_CHARS for p in parts)
+
+
+def test_japanese_sentences_split_on_full_stops() -> None:
+    assert sentences(bound("美味しい。でも遅い！また来ます")) == ["美味しい。", "でも遅い!", "また来ます"]
+
+
+def test_lexicon_negation_flips() -> None:
+    lexicon = Lexicon({"美味し": 2.0, "良い": 1.5})
+    assert lexicon.score("美味しい")[0] > 0
+    assert lexicon.score("美味しくない")[0] < 0
+    assert lexicon.score("何もない")[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("rating", "scale", "stars"), [(1, 5, 1.0), (5, 5, 5.0), (10, 10, 5.0), (1, 10, 1.0), (4, None, 4.0), (7, 5, 5.0)]
+)
+def test_ratings_map_to_five_stars(rating: float, scale: float | None, stars: float) -> None:
+    assert stars_out_of_five(rating, scale) == pytest.approx(stars)

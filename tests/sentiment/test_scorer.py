@@ -1,0 +1,143 @@
+"""What an owner reading the mention list would notice about the scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.model import Score
+from monitor.sentiment import Scorer, build_scorer
+
+FRIENDLY = (
+    "We visited the new branch on Saturday with the kids. The staff greeted us warmly and the room was bright. "
+    "The menu had lots of choice and the prices were fair. The dessert was lovely and the coffee was great. "
+    "Parking was easy and the playground kept the children happy. "
+)
+
+
+def test_furious_sentence_inside_long_friendly_post_is_negative(scorer: Scorer) -> None:
+    post = (
+        FRIENDLY
+        + "But the manager screamed at my daughter and I am absolutely furious, this is disgusting! "
+        + FRIENDLY
+    )
+    assert scorer.score(post).label == "negative"
+
+
+def test_friendly_post_alone_is_not_negative(scorer: Scorer) -> None:
+    assert scorer.score(FRIENDLY).label == "positive"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It stopped working after two days.",
+        "We waited forty minutes for our food and nobody came.",
+        "I want a refund.",
+    ],
+)
+def test_complaints_without_bad_words_are_negative(scorer: Scorer, text: str) -> None:
+    score = scorer.score(text)
+    assert score.label == "negative"
+    assert score.sentiment is not None and score.sentiment < 0
+    assert score.language == "en"
+
+
+def test_plain_praise_is_positive(scorer: Scorer) -> None:
+    assert (
+        scorer.score("Fantastic service, the team was friendly and fixed it in minutes. Love it!").label == "positive"
+    )
+
+
+def test_one_star_review_with_polite_text_is_negative(scorer: Scorer) -> None:
+    score = scorer.score("Thank you for the nice packaging, the delivery was on time.", rating=1, rating_scale=5)
+    assert score.label == "negative"
+    assert score.sentiment is not None and score.sentiment < 0
+
+
+def test_five_star_review_is_positive_even_with_a_grumble(scorer: Scorer) -> None:
+    score = scorer.score("Shipping was slow but the product is excellent.", rating=5, rating_scale=5)
+    assert score.label == "positive"
+    assert score.sentiment is not None and score.sentiment > 0
+
+
+def test_ten_point_scale_is_normalised(scorer: Scorer) -> None:
+    assert scorer.score("ok", rating=2, rating_scale=10).label == "negative"
+    assert scorer.score("ok", rating=9, rating_scale=10).label == "positive"
+
+
+def test_three_stars_follow_the_text(scorer: Scorer) -> None:
+    assert scorer.score("It stopped working after two days.", rating=3).label == "negative"
+    assert scorer.score("The box is blue.", rating=3).label == "neutral"
+
+
+def test_text_refines_the_value_within_the_rating_band(scorer: Scorer) -> None:
+    kind = scorer.score("Great shop, lovely people, sadly the item broke.", rating=2).sentiment
+    harsh = scorer.score("Awful, broken, rude staff, the worst shop ever.", rating=2).sentiment
+    assert kind is not None and harsh is not None
+    assert -1.0 <= harsh < kind < 0
+
+
+def test_japanese_complaint_is_negative(scorer: Scorer) -> None:
+    score = scorer.score("料理は冷めていたし、店員の態度も最悪。二度と行かない。")
+    assert score == Score(sentiment=score.sentiment, label="negative", language="ja")
+    assert score.sentiment is not None and score.sentiment < 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "届いた商品が壊れていました。返金してほしい。",
+        "30分も待たされた",
+        "このラーメンはまずい",
+        "全然おいしくなかった",
+    ],
+)
+def test_everyday_japanese_complaints_are_negative(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "negative"
+
+
+def test_japanese_compliment_is_positive(scorer: Scorer) -> None:
+    score = scorer.score("スタッフの対応がとても丁寧で、料理も本当に美味しかったです。また行きたい！")
+    assert score.label == "positive"
+    assert score.language == "ja"
+
+
+def test_japanese_is_not_scored_zero_neutral(scorer: Scorer) -> None:
+    score = scorer.score("新製品の売上は前年同期比で大幅に減少し、営業損失を計上しました。")
+    assert score.label != "unscored"
+    assert score.sentiment is not None and score.sentiment != 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("Это ужасный сервис, больше никогда не закажу.", "ru"), ("정말 최악의 서비스였어요. 다시는 안 갑니다.", "ko")],
+)
+def test_language_without_backend_is_unscored(scorer: Scorer, text: str, language: str) -> None:
+    assert scorer.score(text) == Score(sentiment=None, label="unscored", language=language)
+
+
+def test_language_given_by_the_source_overrides_detection(scorer: Scorer) -> None:
+    assert scorer.score("It stopped working after two days.", language="de").label == "unscored"
+    assert scorer.score("最悪", language="ja").label == "negative"
+
+
+def test_empty_text_is_unscored_unless_rated(scorer: Scorer) -> None:
+    assert scorer.score("") == Score(sentiment=None, label="unscored", language=None)
+    assert scorer.score("   ", rating=1).label == "negative"
+
+
+def test_emoji_only_text_is_read(scorer: Scorer) -> None:
+    assert scorer.score("😠😠").label == "negative"
+
+
+def test_huge_text_returns(scorer: Scorer) -> None:
+    huge = ("This is fine 😀😡 but !!! " * 50_000)[:1_000_000]
+    score = scorer.score(huge)
+    assert score.label in ("negative", "neutral", "positive")
+
+
+def test_thresholds_are_keyword_options() -> None:
+    eager = build_scorer(negative_threshold=0.05)
+    assert eager.score("The box is blue and the manual is in the box.").label == "negative"
+    with pytest.raises(ValueError, match="negative_threshold"):
+        build_scorer(negative_threshold=1.5)
