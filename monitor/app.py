@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from alerts.apprise_adapter import AppriseDestination
 from alerts.delivery import Deliverer
+from alerts.digest_timer import parse_schedule
 from monitor.clock import Clock
 from monitor.config import Config
 from monitor.durations import parse_duration
@@ -45,6 +46,11 @@ class Checked:
 def check(config: Config) -> Checked:
     kinds = source_kinds()
     sources = tuple(kinds[s.kind](s) for s in config.sources)
+    if config.digest is not None:
+        try:
+            parse_schedule(config.digest.schedule)
+        except ConfigError as exc:
+            raise ConfigError(f"{config.path}: {exc}") from None
     rules = compile_rules(config)
     spikes = compile_spikes(config)
     senders = {}

@@ -10,8 +10,6 @@ def extra_timers(config: Config) -> tuple[Timer, ...]:
     """The digest timer, when a [digest] is configured."""
     if config.digest is None:
         return ()
-    try:
-        from alerts.digest_timer import digest_timer
-    except ImportError:
-        return ()
+    from alerts.digest_timer import digest_timer
+
     return (digest_timer,)

@@ -9,7 +9,6 @@ from datetime import datetime
 from monitor.model import Mention
 from monitor.storage.database import Database, from_db, to_db
 
-
 # Spelled out before the class: inside it, `list` names the method.
 MentionList = list[Mention]
 

@@ -1,0 +1,60 @@
+"""`mention-monitor digest`: --preview writes the page and its chart, --send mails it, the default prints text."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from alerts.digest_command import digest_command
+from monitor.clock import FixedClock
+from monitor.errors import ConfigError
+from tests.digest.world import SLOT, build_world, config_for
+from tests.mailserver import MailServer
+
+pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
+
+
+def args(**given: object) -> argparse.Namespace:
+    return argparse.Namespace(**{"preview": None, "send": False, "period": None, "brand": None, **given})
+
+
+def test_preview_writes_html_with_chart_and_png_beside_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    world = build_world(tmp_path)
+    target = tmp_path / "out" / "digest.html"
+    assert digest_command(args(preview=target), world.config, clock=FixedClock(SLOT)) == 0
+    html = target.read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in html and "negative share 86%" in html
+    (png,) = sorted((tmp_path / "out").glob("digest-*.png"))
+    assert png.name == "digest-1-xcode.png" and png.read_bytes().startswith(b"\x89PNG")
+    err = capsys.readouterr().err
+    assert "drawing the charts" in err and str(target) in err
+
+
+def test_period_override_and_plain_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    world = build_world(tmp_path)
+    assert digest_command(args(period="30d"), world.config, clock=FixedClock(SLOT)) == 0
+    out = capsys.readouterr().out
+    # 30 days back from the slot: weeks 0..3 (14 + 10 + 9 + 9) and the last 2 days of week 4, where reviews are
+    # 1, 13, 25, 37 (and then 49...) hours old at its end: 4 more.
+    assert out.startswith("Mention digest for Xcode") and "46 mentions" in out
+
+
+def test_send_mails_the_digest(tmp_path: Path) -> None:
+    server = MailServer().start()
+    try:
+        config = config_for(tmp_path, destinations={"owner_email": server.url()})
+        build_world(tmp_path, config)
+        assert digest_command(args(send=True), config, clock=FixedClock(SLOT)) == 0
+        assert len(server.messages) == 1 and "Share of voice" in server.html()
+    finally:
+        server.stop()
+
+
+def test_bad_usage_is_a_config_error(tmp_path: Path) -> None:
+    world = build_world(tmp_path)
+    with pytest.raises(ConfigError, match="--period"):
+        digest_command(args(period="soon"), world.config)
+    with pytest.raises(ConfigError, match="no own brand named 'Slack'"):
+        digest_command(args(brand="Slack"), world.config)
