@@ -30,9 +30,12 @@ MAX_ITEMS_PER_MESSAGE = 25
 
 
 class SendResultLike(Protocol):
-    ok: bool
-    retryable: bool
-    detail: str
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def retryable(self) -> bool: ...
+    @property
+    def detail(self) -> str: ...
 
 
 class Sender(Protocol):
@@ -112,7 +115,11 @@ class Deliverer:
                 with self.db.transaction():
                     self.outbox.mark_failed([row.id], f"cancelled: mention already {mention.status}")
                     self.events.add(
-                        "suppressed", at=now, mention_id=row.mention_id, rule=row.rule, destination=row.destination,
+                        "suppressed",
+                        at=now,
+                        mention_id=row.mention_id,
+                        rule=row.rule,
+                        destination=row.destination,
                         reason=f"suppressed: mention was {mention.status} before the alert was due",
                     )
                 report.cancelled += 1
@@ -140,7 +147,11 @@ class Deliverer:
             for row in rows:
                 if row.last_error != reason:
                     self.events.add(
-                        "held", at=now, mention_id=row.mention_id, rule=row.rule, destination=row.destination,
+                        "held",
+                        at=now,
+                        mention_id=row.mention_id,
+                        rule=row.rule,
+                        destination=row.destination,
                         reason=reason,
                     )
             self.outbox.postpone([r.id for r in rows], until, error=reason)
@@ -178,12 +189,18 @@ class Deliverer:
                         if mention is not None and mention.status == "new":
                             self.mentions.set_status(row.mention_id, "alerted", now)
                     self.events.add(
-                        "alerted", at=now, mention_id=row.mention_id, rule=row.rule, destination=name,
+                        "alerted",
+                        at=now,
+                        mention_id=row.mention_id,
+                        rule=row.rule,
+                        destination=name,
                         reason=row.reason,
                     )
                 before = self.outbox.record_destination_success(name)
                 if before.broken_notified:
-                    self._notify_others(name, f"Destination {name} works again", "Alerts to it are delivered again.", now)
+                    self._notify_others(
+                        name, f"Destination {name} works again", "Alerts to it are delivered again.", now
+                    )
             report.sent_messages += 1
             report.sent_items += len(rows)
             report.messages.append((name, message))
@@ -200,7 +217,11 @@ class Deliverer:
                 self.outbox.mark_failed(ids, result.detail)
                 for row in rows:
                     self.events.add(
-                        "delivery_failed", at=now, mention_id=row.mention_id, rule=row.rule, destination=name,
+                        "delivery_failed",
+                        at=now,
+                        mention_id=row.mention_id,
+                        rule=row.rule,
+                        destination=name,
                         reason=f"permanent failure: {result.detail}",
                     )
                 log.error("destination %s refused the alert permanently: %s", name, result.detail)

@@ -167,7 +167,11 @@ class RuleEngine:
                 queued += 1
             else:
                 self.events.add(
-                    "suppressed", at=now, mention_id=mention.id, rule=decision.rule.name, destination=dest,
+                    "suppressed",
+                    at=now,
+                    mention_id=mention.id,
+                    rule=decision.rule.name,
+                    destination=dest,
                     reason="suppressed: duplicate (already alerted for this rule and destination)",
                 )
         return queued

@@ -58,8 +58,15 @@ def compile_spikes(config: Config) -> tuple[SpikeRule, ...]:
             raise ConfigError(f"{config.path}: [[rules]] {rule.name!r}: key 'baseline' must be at least twice 'window'")
         out.append(
             SpikeRule(
-                rule.name, condition, tuple(rule.notify), rule.priority, window, baseline, rule.factor,
-                rule.min_count, parse_duration(rule.cooldown),
+                rule.name,
+                condition,
+                tuple(rule.notify),
+                rule.priority,
+                window,
+                baseline,
+                rule.factor,
+                rule.min_count,
+                parse_duration(rule.cooldown),
             )
         )
     return tuple(out)
@@ -79,7 +86,9 @@ def judge(rule: SpikeRule, mentions: list[Mention], now: datetime, last_fired: d
     if last_fired is not None and now - last_fired < rule.cooldown:
         return SpikeVerdict(False, count, usual, f"suppressed: cool-down since {last_fired.isoformat()}")
     return SpikeVerdict(
-        True, count, usual,
+        True,
+        count,
+        usual,
         f"{count} matching mentions in the last {rule.window}, usually {usual:.1f} ({rule.factor:g}x threshold)",
     )
 
@@ -107,7 +116,9 @@ class SpikeWatcher:
             since = now - rule.window - rule.baseline
             for brand in self.brands:
                 history = [
-                    m for m in self.mentions.list(since=since, brand=brand) if rule.condition.evaluate(mention_fields(m))
+                    m
+                    for m in self.mentions.list(since=since, brand=brand)
+                    if rule.condition.evaluate(mention_fields(m))
                 ]
                 verdict = judge(rule, history, now, self._last_fired(rule.name, brand))
                 if not verdict.fire:
@@ -129,7 +140,8 @@ class SpikeWatcher:
                             priority=rule.priority,
                             reason=verdict.reason,
                             subject=f"Spike for {brand}: {verdict.count} mentions in {format_duration(rule.window)}",
-                            body=f"Rule {rule.name!r}: {verdict.reason}.\nSee: mention-monitor mentions list --since 1d",
+                            body=f"Rule {rule.name!r}: {verdict.reason}.\n"
+                            "See: mention-monitor mentions list --since 1d",
                         )
                 fired += 1
         return fired

@@ -15,10 +15,25 @@ NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 def mention(**changes: object) -> Mention:
     base = Mention(
-        id=1, source="app-store", kind="appstore", external_id="1", url="https://example.com/r/1", title="Broken",
-        text="The app crashes every time I open it. Refund please.", author="kenji", published_at=NOW,
-        fetched_at=NOW, language="en", rating=None, rating_scale=None, brand="Acme", sentiment=-0.3,
-        label="negative", status="new", fingerprint="f", engagement={"likes": 12},
+        id=1,
+        source="app-store",
+        kind="appstore",
+        external_id="1",
+        url="https://example.com/r/1",
+        title="Broken",
+        text="The app crashes every time I open it. Refund please.",
+        author="kenji",
+        published_at=NOW,
+        fetched_at=NOW,
+        language="en",
+        rating=None,
+        rating_scale=None,
+        brand="Acme",
+        sentiment=-0.3,
+        label="negative",
+        status="new",
+        fingerprint="f",
+        engagement={"likes": 12},
     )
     return base.replace(**changes)
 
@@ -28,7 +43,11 @@ def mention(**changes: object) -> Mention:
     [
         ("sentiment <= -0.5 or rating <= 2", {"sentiment": -0.71}, True),
         ("sentiment <= -0.5 or rating <= 2", {"sentiment": 0.2, "rating": 1.0, "rating_scale": 5.0}, True),
-        ("sentiment <= -0.5 or rating <= 2", {"sentiment": 0.2}, False),  # no stars: "rating <= 2" is false, not an error
+        (
+            "sentiment <= -0.5 or rating <= 2",
+            {"sentiment": 0.2},
+            False,
+        ),  # no stars: "rating <= 2" is false, not an error
         ("sentiment <= -0.5", {"sentiment": None, "label": "unscored"}, False),
         ("rating <= 2", {"rating": 4.0, "rating_scale": 10.0}, True),  # 4/10 is 2 stars of 5
         ("rating_raw <= 2", {"rating": 4.0, "rating_scale": 10.0}, False),

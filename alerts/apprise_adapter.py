@@ -1,0 +1,238 @@
+"""One configured destination, sent to through Apprise, with an answer that says whether to try again.
+
+    dest = AppriseDestination("owner_email", "mailtos://user:pass@example.com?to=owner@example.com")
+    result = await asyncio.to_thread(dest.send, message)     # BLOCKING: Apprise's throttle sleeps
+    if not result.ok and result.retryable: ...               # back off and try later
+
+What Apprise (2.x, as installed) tells us: `notify()` never raises for a delivery problem; it returns an
+`AppriseResult` whose status is SUCCESS, FAILURE, NOMATCH (nothing to notify), PARTIAL or TIMEOUT, with the log
+records of the call captured per service. It never says whether a FAILURE is worth retrying, so `_classify()`
+reads the captured records: an HTTP status ("error=400."), an SMTP reply code ("(535, b'...')", "refused: 550"),
+or a connection error. Anything it cannot classify is retryable: a lost alert is worse than a late one.
+
+How the text reaches the service (we escape ourselves, see render.py; Apprise must not interpret it again):
+  - email: the HTML part with body_format=HTML. Apprise's email plugin then sends multipart/alternative with a
+    text/plain part that *it* derives from our HTML; it cannot send our own text part next to it.
+  - slack: passthrough (no body_format) in Block Kit mode, so our mrkdwn arrives byte for byte in one section
+    block. Apprise's legacy (non-block) passthrough would re-escape it and turn `&lt;!channel&gt;`-like text back
+    into live tokens, so `blocks=yes` is added to the URL unless the operator chose `blocks=no`; then the plain
+    text goes as body_format=TEXT (Apprise escapes &, <, > itself, and no mrkdwn applies).
+  - everything else: body_format=TEXT, which each plugin converts safely (escaped for HTML or Markdown services).
+
+Time: HTTP plugins take `cto`/`rto` URL arguments (connect/read timeouts, 4 s each by default), the email plugin a
+15 s socket timeout; on top, every call has an overall deadline (`timeout`), after which Apprise reports TIMEOUT
+and abandons the worker. A timed-out send may still arrive: it is reported retryable, and the receiving side may
+see it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import apprise
+from apprise import AppriseResultStatus
+
+from alerts import escape
+from alerts.render import Message, channel_for_url
+from monitor.errors import ConfigError
+
+DEFAULT_TIMEOUT = 30.0
+APPRISE_LOGGER = "apprise"
+_NO = frozenset({"no", "false", "0", "off", "n"})
+_DETAIL_MAX = 500
+
+_HTTP_STATUS = re.compile(r"\berror=(\d{3})\b")
+_SMTP_REPLY = re.compile(r"Socket Exception: \((\d{3}),")
+_SMTP_REFUSED = re.compile(r"was refused: (\d{3})\b")
+_CONNECTION = re.compile(r"connection error|timed out|timeout|refused|unreachable|reset by peer", re.IGNORECASE)
+_TOKEN_SPLIT = re.compile(r"[/:@?&=#,;+\s]+")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    retryable: bool
+    detail: str  # never contains a secret of the destination's URL
+
+
+def _asset() -> apprise.AppriseAsset:
+    """An asset that keeps Apprise to what we ask: no plugin directories, no disk store, no text interpretation,
+    no retries of its own (the outbox retries, with backoff and a deadline)."""
+    return apprise.AppriseAsset(
+        plugin_paths=[],
+        storage_mode="memory",
+        app_id="mention-monitor",
+        interpret_emojis=False,
+        interpret_escapes=False,
+        default_service_retry=0,
+        allow_templates=False,
+        secure_logging=True,
+    )
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+_BLOCKS_ARG = re.compile(r"[?&]blocks=([^&#]*)", re.IGNORECASE)
+
+
+def _with_blocks(url: str) -> str:
+    """A Slack URL in Block Kit mode (see the module docstring), unless the operator chose a mode.
+
+    Not urlsplit(): Apprise reads `slack://T/B/token/#channel?blocks=no` as a channel and a query, urlsplit as a
+    fragment."""
+    if _BLOCKS_ARG.search(url):
+        return url
+    return url + ("&" if "?" in url else "?") + "blocks=yes"
+
+
+class _ScrubSecrets(logging.Filter):
+    """Apprise logs a rejected token in clear ("An invalid Slack (third) Token (xoxb-...) was specified"):
+    while a URL is parsed, scrub its secrets from what the `apprise` logger emits."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = _scrub(message, self._secrets)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
+def _secrets(raw: str, redacted: str | None) -> list[str]:
+    """Pieces of the raw URL that must never be shown: its password, and every piece Apprise hid from the redacted
+    URL (tokens, keys). Without a redacted URL (Apprise rejected it), every piece but the scheme and host."""
+    try:
+        parts = urlsplit(raw)
+        host, password = parts.hostname or "", parts.password
+    except ValueError:
+        host, password = "", None
+    shown = set(_TOKEN_SPLIT.split(redacted)) | set(_TOKEN_SPLIT.split(unquote(redacted))) if redacted else set()
+    shown |= {_scheme(raw), host}
+    found = {password} if password else set()
+    for token in _TOKEN_SPLIT.split(raw):
+        if len(token) >= 3 and token not in shown:
+            found.update({token, unquote(token)})
+    # Longest first, so a secret that contains another is removed whole.
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "****")
+    return text
+
+
+class AppriseDestination:
+    """A named Apprise URL. Construct it at config load (a bad URL is a ConfigError); `send()` is blocking."""
+
+    def __init__(self, name: str, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.name = name
+        self._channel = channel_for_url(url)
+        self._timeout = timeout
+        if self._channel == "slack":
+            url = _with_blocks(url)
+        blocks = _BLOCKS_ARG.search(url)
+        self._plain_slack = self._channel == "slack" and blocks is not None and blocks.group(1).lower() in _NO
+        asset = _asset()
+        scrub = _ScrubSecrets(_secrets(url, None))
+        apprise_logger = logging.getLogger(APPRISE_LOGGER)
+        apprise_logger.addFilter(scrub)
+        try:
+            plugin = apprise.Apprise.instantiate(url, asset=asset, suppress_exceptions=True)
+        finally:
+            apprise_logger.removeFilter(scrub)
+        if plugin is None:
+            scheme = _scheme(url)
+            raise ConfigError(
+                f"destinations.{name}: Apprise does not recognise this URL"
+                + (f" (scheme {scheme!r})" if scheme else " (no scheme:// found)")
+                + "; see https://github.com/caronc/apprise/wiki for the URL formats"
+            )
+        self._apprise = apprise.Apprise(asset=asset)
+        self._apprise.add(plugin)
+        self._redacted = self._apprise.urls(privacy=True)[0]
+        self._secrets = _secrets(url, self._redacted)
+
+    @property
+    def channel(self) -> str:
+        return self._channel
+
+    def redacted_url(self) -> str:
+        return _scrub(self._redacted, self._secrets)
+
+    def __repr__(self) -> str:
+        return f"AppriseDestination({self.name!r}, {self.redacted_url()!r})"
+
+    def send(self, message: Message) -> SendResult:
+        """Deliver one message. Blocking (run it with asyncio.to_thread); never raises for a delivery problem."""
+        body, body_format = self._payload(message)
+        if not body.strip():
+            return SendResult(False, False, self._detail("nothing to send: the message body is empty"))
+        result = self._apprise.notify(
+            body=body,
+            title=message.title,
+            body_format=body_format,
+            timeout=self._timeout,
+            # Apprise logs an SMTP failure's reply code (535 bad login, 550...) only at DEBUG, and captures only
+            # what the `apprise` logger lets through: with that logger at DEBUG a failed login is permanent, at
+            # the default WARNING it reads as a connection error (retryable).
+            log_level=logging.DEBUG,
+        )
+        with result:
+            return self._classify(result)
+
+    def _payload(self, message: Message) -> tuple[str, apprise.NotifyFormat | None]:
+        if self._channel == "email" and message.html is not None:
+            return message.html, apprise.NotifyFormat.HTML
+        if self._channel == "slack" and not self._plain_slack:
+            return message.body, None
+        if self._channel == "slack":
+            # Apprise escapes &, < and > of TEXT for Slack: undo ours so they are not shown as "&amp;lt;".
+            body = message.body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+            return body, apprise.NotifyFormat.TEXT
+        return message.body, apprise.NotifyFormat.TEXT
+
+    def _classify(self, result: apprise.AppriseResult) -> SendResult:
+        status = result.status
+        if status == AppriseResultStatus.SUCCESS:
+            return SendResult(True, False, self._detail("sent"))
+        if status == AppriseResultStatus.NOMATCH:
+            return SendResult(False, False, self._detail("nothing to notify: Apprise has no service for this URL"))
+        entries = list(result.logs())
+        said = [escape.one_line(e.message) for e in entries if e.level not in ("DEBUG", "TRACE", "INFO")]
+        summary = "; ".join(dict.fromkeys(said)) or "Apprise gave no reason"
+        if status == AppriseResultStatus.TIMEOUT:
+            return SendResult(False, True, self._detail(f"no answer within {self._timeout:g}s (it may still arrive)"))
+        retryable, why = _retryable([e.message for e in entries])
+        return SendResult(False, retryable, self._detail(f"{why}: {summary}"))
+
+    def _detail(self, text: str) -> str:
+        detail = f"{self.name} ({self._redacted}): {text}"
+        return _scrub(detail, self._secrets)[:_DETAIL_MAX]
+
+
+def _retryable(messages: list[str]) -> tuple[bool, str]:
+    """Whether trying again can help, from what Apprise logged during the call, and why we think so."""
+    for message in messages:
+        if match := _HTTP_STATUS.search(message):
+            code = int(match.group(1))
+            if code in (408, 425, 429) or code >= 500:
+                return True, f"HTTP {code} (temporary)"
+            if 400 <= code < 500:
+                return False, f"HTTP {code} (permanent: fix the destination)"
+        if match := _SMTP_REPLY.search(message) or _SMTP_REFUSED.search(message):
+            code = int(match.group(1))
+            if 500 <= code < 600:
+                return False, f"SMTP {code} (permanent: fix the destination)"
+            return True, f"SMTP {code} (temporary)"
+    if any(_CONNECTION.search(m) for m in messages):
+        return True, "connection failed (temporary)"
+    return True, "failed for a reason Apprise did not say (treated as temporary)"
