@@ -116,6 +116,7 @@ def build(
         destinations=config.destinations,
         muted=frozenset(b.name for b in config.brands if b.muted),
         competitors=frozenset(b.name for b in competitors),
+        max_age=parse_duration(config.monitor.alert_max_age),
         outbox=outbox,
         events=events,
         mentions=mentions,

@@ -47,9 +47,13 @@ class MonitorSection(_Strict):
     request_deadline: Duration = "60s"
     per_host_limit: int = Field(default=2, ge=1, le=32)
     max_backoff: Duration = "6h"
+    # Older items (a new source's backlog of years of reviews) are stored and counted, never alerted on.
+    alert_max_age: Duration = "7d"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    _check_durations = field_validator("default_interval", "request_deadline", "max_backoff")(_duration)
+    _check_durations = field_validator("default_interval", "request_deadline", "max_backoff", "alert_max_age")(
+        _duration
+    )
 
     @field_validator("timezone")
     @classmethod

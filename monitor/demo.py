@@ -31,6 +31,7 @@ DEMO_CONFIG = """
 database = "demo.db"
 timezone = "UTC"
 user_agent = "mention-monitor demo"
+alert_max_age = "36500d"                # the samples are years old; a real install alerts only on the last 7 days
 
 [[brands]]
 name = "Quay"

@@ -67,11 +67,16 @@ def _compile(rule: RuleConfig, config: Config) -> CompiledRule:
     return CompiledRule(rule.name, condition, tuple(rule.notify), rule.priority, after)
 
 
-def evaluate(rule: CompiledRule, mention: Mention, *, muted: bool, competitor: bool) -> Decision:
+def evaluate(
+    rule: CompiledRule, mention: Mention, *, muted: bool, competitor: bool, max_age: timedelta | None = None
+) -> Decision:
     """Does `rule` fire for `mention`? Pure: no storage, no clock."""
     fields = mention_fields(mention)
     if not rule.condition.evaluate(fields):
         return Decision(rule, False, "condition false")
+    if max_age is not None and mention.published_at < mention.fetched_at - max_age:
+        days = (mention.fetched_at - mention.published_at).days
+        return Decision(rule, False, f"suppressed: backlog, published {days} days before it was first seen")
     if competitor:
         return Decision(rule, False, f"suppressed: {mention.brand!r} is a competitor (counted, never alerted)")
     if muted:
@@ -91,6 +96,7 @@ class RuleEngine:
         destinations: Mapping[str, Destination],
         muted: frozenset[str],
         competitors: frozenset[str],
+        max_age: timedelta | None = None,
         outbox: Outbox,
         events: Events,
         mentions: Mentions,
@@ -99,16 +105,23 @@ class RuleEngine:
         self.destinations = destinations
         self.muted = muted
         self.competitors = competitors
+        self.max_age = max_age
         self.outbox = outbox
         self.events = events
         self.mentions = mentions
 
     def decisions(self, mention: Mention, *, escalations: bool = False) -> list[Decision]:
         chosen = [r for r in self.rules if r.is_escalation == escalations]
-        return [
-            evaluate(r, mention, muted=mention.brand in self.muted, competitor=mention.brand in self.competitors)
-            for r in chosen
-        ]
+        return [self._evaluate(r, mention) for r in chosen]
+
+    def _evaluate(self, rule: CompiledRule, mention: Mention) -> Decision:
+        return evaluate(
+            rule,
+            mention,
+            muted=mention.brand in self.muted,
+            competitor=mention.brand in self.competitors,
+            max_age=self.max_age,
+        )
 
     def on_new_mention(self, mention: Mention, now: datetime) -> None:
         """Called by the pipeline inside the transaction that stored the mention."""
@@ -131,9 +144,7 @@ class RuleEngine:
                     continue
                 if all(self.outbox.exists(alert_key(mention.id, rule.name, d)) for d in rule.notify):
                     continue
-                decision = evaluate(
-                    rule, mention, muted=mention.brand in self.muted, competitor=mention.brand in self.competitors
-                )
+                decision = self._evaluate(rule, mention)
                 if not decision.fire:
                     continue  # condition false (re-checked cheaply next tick) or suppressed (recorded at ingest)
                 hours = (now - mention.fetched_at).total_seconds() / 3600

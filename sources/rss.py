@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -47,13 +48,17 @@ def _when(entry: Any) -> datetime | None:
     return None
 
 
+# Reddit's RSS appends "submitted by /u/x to r/y [link] [comments]" to every post: not the author's words.
+_REDDIT_FOOTER = re.compile(r"\s*submitted by\s+/u/\S+(?:\s+to\s+r/\S+)?\s*\[link\]\s*\[comments\]\s*$")
+
+
 def _entry_text(entry: Any) -> str:
     contents = entry.get("content") or []
     for content in contents:
         value = content.get("value")
         if value:
-            return html_to_text(value)
-    return html_to_text(entry.get("summary", "") or "")
+            return _REDDIT_FOOTER.sub("", html_to_text(value))
+    return _REDDIT_FOOTER.sub("", html_to_text(entry.get("summary", "") or ""))
 
 
 def parse(body: bytes, *, content_type: str | None = None, base_url: str = "") -> tuple[tuple[Item, ...], int]:

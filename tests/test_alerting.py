@@ -219,3 +219,20 @@ def test_rules_test_replays_history_and_sends_nothing(app: App, mail: MailServer
     assert fired[0][0] == "Worst coffee in town"
     assert "sentiment <= -0.5" in fired[0][1]
     assert mail.messages == []
+
+
+def test_a_new_sources_backlog_is_stored_but_not_alerted(
+    tmp_path: Path, server: LoopbackServer, mail: MailServer, clock: FixedClock
+) -> None:
+    server.route("/feed", body=FEED)
+    clock.advance(timedelta(days=30))  # the feed's posts are a month old when the source is added
+    app = make_app(tmp_path, config(server.url("/feed"), mail.url()), clock)
+    try:
+        cycle(app)
+        stored = app.pipeline.mentions.count()
+        reasons = [r["reason"] for r in app.db.query("SELECT reason FROM events WHERE type = 'suppressed'")]
+    finally:
+        close(app)
+    assert stored == 3
+    assert mail.messages == []
+    assert any(r.startswith("suppressed: backlog, published 30 days") for r in reasons)
