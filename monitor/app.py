@@ -43,9 +43,12 @@ class Checked:
     senders: dict[str, AppriseDestination]
 
 
-def check(config: Config) -> Checked:
+def check(config: Config, clock: Clock | None = None) -> Checked:
     kinds = source_kinds()
-    sources = tuple(kinds[s.kind](s) for s in config.sources)
+    sources = tuple(
+        kinds[s.kind](s, clock=clock) if clock is not None and kinds[s.kind].needs_clock else kinds[s.kind](s)
+        for s in config.sources
+    )
     if config.digest is not None:
         try:
             parse_schedule(config.digest.schedule)

@@ -35,8 +35,8 @@ def run(args: argparse.Namespace, load: LoadConfig) -> int:
     from monitor.timers import extra_timers
 
     config = load()
-    checked = check(config)
     clock = SystemClock()
+    checked = check(config, clock)
     if args.once:
 
         async def once() -> int:

@@ -87,7 +87,7 @@ class Daemon:
         self.clock = clock
         self.notifier = notifier or Notifier()
         self.extra = extra
-        self._build = build_app or (lambda c, k: build(check(c), k))
+        self._build = build_app or (lambda c, k: build(check(c, k), k))
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._reload = False
@@ -182,7 +182,7 @@ class Daemon:
         self.notifier.reloading()
         try:
             config = load_config(self.config.path)
-            checked = check(config)
+            checked = check(config, self.clock)
         except MonitorError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
             self.notifier.ready("reload refused; running the previous config")

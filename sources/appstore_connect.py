@@ -90,6 +90,7 @@ class AppStoreConnectSource(Source[AppStoreConnectConfig]):
     kind = "appstore_connect"
     Config = AppStoreConnectConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("private_key",)
+    needs_clock = True
 
     def __init__(self, config: AppStoreConnectConfig, *, clock: Clock | None = None) -> None:
         super().__init__(config)

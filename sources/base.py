@@ -11,6 +11,7 @@ from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from monitor.clock import Clock
 from monitor.http import HttpFetcher
 from monitor.model import FetchResult, SourceState
 
@@ -49,8 +50,11 @@ class Source(ABC, Generic[C]):
     Config: ClassVar[type[SourceConfig]]
     # Secret keys of Config: redacted by `check`, never logged.
     secret_keys: ClassVar[tuple[str, ...]] = ()
+    # Kinds that must know the time themselves (signing a JWT) take the daemon's Clock as `clock=`.
+    needs_clock: ClassVar[bool] = False
 
-    def __init__(self, config: C) -> None:
+    def __init__(self, config: C, *, clock: Clock | None = None) -> None:
+        """`clock` is passed only to kinds with `needs_clock`; the others never read the time themselves."""
         self.config = config
 
     @property

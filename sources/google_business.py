@@ -78,6 +78,7 @@ class GoogleBusinessSource(Source[GoogleBusinessConfig]):
     kind = "google_business"
     Config = GoogleBusinessConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("credentials",)
+    needs_clock = True
 
     def __init__(self, config: GoogleBusinessConfig, *, clock: Clock | None = None) -> None:
         super().__init__(config)

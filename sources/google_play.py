@@ -91,6 +91,7 @@ class GooglePlaySource(Source[GooglePlayConfig]):
     kind = "google_play"
     Config = GooglePlayConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("service_account",)
+    needs_clock = True
 
     def __init__(self, config: GooglePlayConfig, *, clock: Clock | None = None) -> None:
         super().__init__(config)
