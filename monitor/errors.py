@@ -6,6 +6,7 @@
     ├── FetchError             one fetch of one source failed; `retryable` says whether trying later can help
     │   ├── HTTPStatusError     the server answered with an error status (429/5xx retryable, 4xx not)
     │   ├── CredentialsError    401/403: the credentials were rejected (permanent until the config changes)
+    │   ├── QuotaExceeded       403/429 that says a quota or rate limit ran out (retryable, later)
     │   ├── BodyTooLarge        the (decoded) body passed the size cap (permanent for that document)
     │   ├── DeadlineExceeded    the whole request took longer than its deadline (retryable)
     │   └── ParseError          the body could not be understood (permanent for that document)
@@ -51,6 +52,13 @@ class HTTPStatusError(FetchError):
 class CredentialsError(FetchError):
     def __init__(self, message: str) -> None:
         super().__init__(f"credentials rejected: {message}", retryable=False)
+
+
+class QuotaExceeded(FetchError):
+    """Some APIs (YouTube, Google) answer 403 when the daily quota is used up: not a credentials problem."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"quota or rate limit exhausted: {message}", retryable=True, retry_after=retry_after)
 
 
 class BodyTooLarge(FetchError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,12 +28,15 @@ from monitor.errors import (
     FetchError,
     HTTPStatusError,
     ParseError,
+    QuotaExceeded,
 )
 from monitor.model import SourceState
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_DEADLINE = 60.0
 DEFAULT_PER_HOST = 2
+# When an API says its quota ran out without saying when it comes back (YouTube's daily quota), try again in an hour.
+QUOTA_BACKOFF = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +222,9 @@ class HttpFetcher:
                 method, url, params=params, headers=headers, json=json_body, data=form, auth=auth
             ) as response:
                 if response.status_code in (401, 403):
+                    if response.status_code == 403 and await _says_quota(response):
+                        retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
+                        raise QuotaExceeded(f"HTTP 403 from {shown}", retry_after=retry_after or QUOTA_BACKOFF)
                     raise CredentialsError(f"HTTP {response.status_code} from {shown}")
                 if response.status_code >= 400:
                     retry_after = parse_retry_after(response.headers.get("retry-after"), self._clock.now())
@@ -232,6 +239,24 @@ class HttpFetcher:
                 return HttpResponse(response.status_code, str(response.url), response.headers, decoder.finish())
         except httpx.TransportError as exc:
             raise FetchError(f"{shown}: {type(exc).__name__}: {exc}", retryable=True) from None
+
+
+async def _says_quota(response: httpx.Response) -> bool:
+    """Whether a 403's (first 4 KiB of) body blames a quota or rate limit rather than the credentials."""
+    head = b""
+    async for chunk in response.aiter_raw():
+        head += chunk
+        if len(head) >= 4096:
+            break
+    if response.headers.get("content-encoding", "").lower() in ("gzip", "x-gzip", "deflate"):
+        try:
+            head = zlib.decompressobj(47).decompress(head, 4096)
+        except zlib.error:
+            return False
+    return _QUOTA.search(head[:4096].decode("utf-8", "replace")) is not None
+
+
+_QUOTA = re.compile(r"quota|rate ?limit|ratelimitexceeded|dailylimitexceeded", re.IGNORECASE)
 
 
 def _public(url: str) -> str:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from monitor.clock import FixedClock
-from monitor.errors import BodyTooLarge, CredentialsError, DeadlineExceeded, FetchError, HTTPStatusError
+from monitor.errors import BodyTooLarge, CredentialsError, DeadlineExceeded, FetchError, HTTPStatusError, QuotaExceeded
 from monitor.http import HttpFetcher, parse_retry_after
 from monitor.model import SourceState
 from tests.loopback import LoopbackServer, Reply
@@ -150,3 +150,17 @@ def test_a_50_mb_body_is_refused_without_reading_it_whole(server: LoopbackServer
 def test_gzip_within_the_cap_is_decoded(server: LoopbackServer, clock: FixedClock) -> None:
     server.route("/gz", body=gzip.compress(b"<rss/>" * 1000), headers={"Content-Encoding": "gzip"})
     assert get(clock, server.url("/gz")).body == b"<rss/>" * 1000
+
+
+def test_a_403_that_blames_the_quota_is_retried_later_not_called_bad_credentials(
+    server: LoopbackServer, clock: FixedClock
+) -> None:
+    body = (
+        b'{"error": {"code": 403, "errors": [{"reason": "quotaExceeded"}], '
+        b'"message": "The request cannot be completed because you have exceeded your quota."}}'
+    )
+    server.route("/yt", Reply(403, body))
+    with pytest.raises(QuotaExceeded) as info:
+        get(clock, server.url("/yt?key=SECRET"))
+    assert info.value.retryable and info.value.retry_after == 3600
+    assert "SECRET" not in str(info.value)
