@@ -13,11 +13,17 @@ or a connection error. Anything it cannot classify is retryable: a lost alert is
 How the text reaches the service (we escape ourselves, see render.py; Apprise must not interpret it again):
   - email: the HTML part with body_format=HTML. Apprise's email plugin then sends multipart/alternative with a
     text/plain part that *it* derives from our HTML; it cannot send our own text part next to it.
+    Files given to `send(..., attachments=...)` go with it. For mailto:// and mailtos:// `inline=yes` is added to
+    the URL unless the operator set `inline`: an image attachment named NAME that the HTML shows as
+    `<img src="cid:NAME">` then travels as an inline part (multipart/related, Content-ID <NAME>), which Gmail and
+    Outlook show where data: URIs are blocked. `inline_images` says whether that holds for a destination; the
+    other email services (sendgrid, ses, ...) attach the files as plain attachments.
   - slack: passthrough (no body_format) in Block Kit mode, so our mrkdwn arrives byte for byte in one section
     block. Apprise's legacy (non-block) passthrough would re-escape it and turn `&lt;!channel&gt;`-like text back
     into live tokens, so `blocks=yes` is added to the URL unless the operator chose `blocks=no`; then the plain
     text goes as body_format=TEXT (Apprise escapes &, <, > itself, and no mrkdwn applies).
   - everything else: body_format=TEXT, which each plugin converts safely (escaped for HTML or Markdown services).
+    Attachments are not sent to these (a JSON webhook would carry them base64-encoded in its payload).
 
 Time: HTTP plugins take `cto`/`rto` URL arguments (connect/read timeouts, 4 s each by default), the email plugin a
 15 s socket timeout; on top, every call has an overall deadline (`timeout`), after which Apprise reports TIMEOUT
@@ -29,11 +35,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import apprise
 from apprise import AppriseResultStatus
+from apprise.attachment.memory import AttachMemory
 
 from alerts import escape
 from alerts.render import Message, channel_for_url
@@ -90,6 +98,18 @@ def _with_blocks(url: str) -> str:
     return url + ("&" if "?" in url else "?") + "blocks=yes"
 
 
+_INLINE_ARG = re.compile(r"[?&]inline=([^&#]*)", re.IGNORECASE)
+_INLINE_SCHEMES = frozenset({"mailto", "mailtos"})
+
+
+def _with_inline(url: str) -> str:
+    """A mailto(s):// URL that embeds image attachments its HTML references by cid: (see the module docstring),
+    unless the operator chose."""
+    if _INLINE_ARG.search(url):
+        return url
+    return url + ("&" if "?" in url else "?") + "inline=yes"
+
+
 class _ScrubSecrets(logging.Filter):
     """Apprise logs a rejected token in clear ("An invalid Slack (third) Token (xoxb-...) was specified"):
     while a URL is parsed, scrub its secrets from what the `apprise` logger emits."""
@@ -141,6 +161,8 @@ class AppriseDestination:
             url = _with_blocks(url)
         blocks = _BLOCKS_ARG.search(url)
         self._plain_slack = self._channel == "slack" and blocks is not None and blocks.group(1).lower() in _NO
+        if self._channel == "email" and _scheme(url) in _INLINE_SCHEMES:
+            url = _with_inline(url)
         asset = _asset()
         scrub = _ScrubSecrets(_secrets(url, None))
         apprise_logger = logging.getLogger(APPRISE_LOGGER)
@@ -156,6 +178,9 @@ class AppriseDestination:
                 + (f" (scheme {scheme!r})" if scheme else " (no scheme:// found)")
                 + "; see https://github.com/caronc/apprise/wiki for the URL formats"
             )
+        # What the email plugin parsed from `inline=` (absent elsewhere), not our own reading of the URL.
+        self._inline = self._channel == "email" and getattr(plugin, "inline", False) is True
+        self._asset = asset
         self._apprise = apprise.Apprise(asset=asset)
         self._apprise.add(plugin)
         self._redacted = self._apprise.urls(privacy=True)[0]
@@ -165,21 +190,36 @@ class AppriseDestination:
     def channel(self) -> str:
         return self._channel
 
+    @property
+    def inline_images(self) -> bool:
+        """Whether an image attachment named NAME shows where the HTML says `<img src="cid:NAME">`."""
+        return self._inline
+
     def redacted_url(self) -> str:
         return _scrub(self._redacted, self._secrets)
 
     def __repr__(self) -> str:
         return f"AppriseDestination({self.name!r}, {self.redacted_url()!r})"
 
-    def send(self, message: Message) -> SendResult:
-        """Deliver one message. Blocking (run it with asyncio.to_thread); never raises for a delivery problem."""
+    def send(self, message: Message, *, attachments: Sequence[tuple[str, str, bytes]] = ()) -> SendResult:
+        """Deliver one message. Blocking (run it with asyncio.to_thread); never raises for a delivery problem.
+
+        `attachments` are (filename, mimetype, data), sent by email only (see the module docstring) and ignored
+        by every other channel."""
         body, body_format = self._payload(message)
         if not body.strip():
             return SendResult(False, False, self._detail("nothing to send: the message body is empty"))
+        attach = None
+        if self._channel == "email" and attachments:
+            attach = apprise.AppriseAttachment(asset=self._asset)
+            for filename, mimetype, data in attachments:
+                memory = AttachMemory(content=data, name=filename, mimetype=mimetype)  # type: ignore[no-untyped-call]
+                attach.add(memory)
         result = self._apprise.notify(
             body=body,
             title=message.title,
             body_format=body_format,
+            attach=attach,
             timeout=self._timeout,
             # Apprise logs an SMTP failure's reply code (535 bad login, 550...) only at DEBUG, and captures only
             # what the `apprise` logger lets through: with that logger at DEBUG a failed login is permanent, at

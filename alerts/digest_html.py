@@ -26,6 +26,11 @@ CHART_ALT = "Daily mentions by sentiment, with the average star rating"
 LIST_COMMAND = "mention-monitor mentions list --status new"
 FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,'Hiragino Sans','Noto Sans CJK JP',sans-serif"
 LABEL_COLOURS = {"negative": "#c0392b", "neutral": "#7f8c8d", "positive": "#2e86c1", "unscored": "#aab7b8"}
+NO_CHART = "(chart not drawn: matplotlib is not installed)"
+FULL_DIGEST = "mention-monitor digest"
+# The most text a channel's message takes (counted in UTF-16 units, as Slack and Discord count). Apprise puts a
+# Slack body in one section block, whose text Slack caps at 3,000; Discord's 2,000 is the tightest chat service.
+TEXT_MAX: dict[str, int] = {"slack": 3000, "chat": 1900, "push": 1000, "sms": 320, "webhook": 16000}
 
 
 class Inline(NamedTuple):
@@ -165,7 +170,7 @@ def _quotes_html(quotes: Sequence[Quote], zone: str, colour: str) -> str:
     return "".join(blocks)
 
 
-def _section_html(data: DigestData, image: str | None) -> str:
+def _section_html(data: DigestData, image: str | None, note: str | None = None) -> str:
     unit = period_unit(data.period)
     out = [
         f'<h2 style="{_H2}">{_h(data.brand)}</h2>',
@@ -180,7 +185,7 @@ def _section_html(data: DigestData, image: str | None) -> str:
             'style="display:block;width:100%;max-width:640px;height:auto;border:0;margin:0 0 12px 0;">'
         )
     else:
-        out.append(f'<p style="{_P}{_MUTED}">(chart not drawn: matplotlib is not installed)</p>')
+        out.append(f'<p style="{_P}{_MUTED}">{_h(note or NO_CHART)}</p>')
     sources = sorted({s for f in (data.current, data.previous, data.baseline) for s, _ in f.by_source})
     out.append(f'<h3 style="{_H3}">By source</h3>')
     out.append(_comparison([(_h(s), _source_getter(s)) for s in sources], data, unit))
@@ -244,11 +249,12 @@ def _section_html(data: DigestData, image: str | None) -> str:
     return "".join(out)
 
 
-def render_html(datas: Sequence[DigestData], images: Sequence[str | None]) -> str:
-    """The whole email: one section per brand; `images[i]` is the chart's src for section i (None: no chart)."""
+def render_html(datas: Sequence[DigestData], images: Sequence[str | None], *, notes: Sequence[str | None] = ()) -> str:
+    """The whole email: one section per brand; `images[i]` is the chart's src for section i (None: no chart, and
+    `notes[i]` says why, by default that it was not drawn)."""
     sections = "".join(
         f'<tr><td style="padding:20px 24px;border-top:{"0" if i == 0 else "8px solid #f4f5f7"};">'
-        f"{_section_html(d, images[i] if i < len(images) else None)}</td></tr>"
+        f"{_section_html(d, images[i] if i < len(images) else None, notes[i] if i < len(notes) else None)}</td></tr>"
         for i, d in enumerate(datas)
     )
     generated = _local(datas[0].now, datas[0].zone)
@@ -274,11 +280,73 @@ def render_html(datas: Sequence[DigestData], images: Sequence[str | None]) -> st
 def render_text(datas: Sequence[DigestData], *, channel: str = "email") -> str:
     """The plain form (chat, push, the email's text part). Slack receives this as mrkdwn, so every untrusted field
     is escaped the Slack way there; elsewhere pings and markup links are defanged."""
+    head, blocks = _text_parts(datas, channel)
+    return _joined([*head, *(line for block in blocks for line in block)])
+
+
+def fit_text(datas: Sequence[DigestData], *, channel: str) -> str:
+    """`render_text`, cut to `TEXT_MAX[channel]`: each brand gets a fair share of the room (what one leaves unused
+    goes to the next), keeps as many of its lines as fit, in order from its heading, and counts the rest in a
+    "+N more lines" line; a last line says where the whole digest is."""
+    head, blocks = _text_parts(datas, channel)
+    limit = TEXT_MAX.get(channel)
+    lines = [*head, *(line for block in blocks for line in block)]
+    if limit is None or _cost(lines) <= limit:
+        return _joined(lines)
+    footer = f"Whole digest: {FULL_DIGEST}"
+    budget = limit - _cost(head) - _cost([footer])
+    lines = list(head)
+    for i, block in enumerate(blocks):
+        kept = _cut(block, budget // (len(blocks) - i))
+        budget -= _cost(kept)
+        lines += kept
+    lines.append(footer)
+    while len(lines) > 1 and _cost(lines) > limit:  # only when the title alone nearly fills the room
+        lines.pop()
+    return _joined(lines)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cost(lines: Sequence[str]) -> int:
+    """The size of the lines once joined, each with its newline (an upper bound of `_joined`)."""
+    return sum(_size(line) + 1 for line in lines)
+
+
+def _joined(lines: Sequence[str]) -> str:
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _more(hidden: int) -> str:
+    return f"  … +{hidden} more lines"
+
+
+def _cut(block: Sequence[str], room: int) -> list[str]:
+    """A brand's lines (the last one blank, a separator) in at most `room`: the first ones and a "+N more" line."""
+    if _cost(block) <= room:
+        return list(block)
+    content = block[:-1]
+    reserve = _cost([_more(len(content)), ""])
+    if reserve > room:
+        return []
+    kept: list[str] = []
+    for line in content:
+        if _cost(kept) + _size(line) + 1 + reserve > room:
+            break
+        kept.append(line)
+    return [*kept, _more(len(content) - len(kept)), ""]
+
+
+def _text_parts(datas: Sequence[DigestData], channel: str) -> tuple[list[str], list[list[str]]]:
+    """The title lines, and one block of lines per brand (each ending with a blank line)."""
     esc: Callable[[str], str] = escape.slack if channel == "slack" else escape.defang
-    lines = [esc(title(datas)), ""]
+    head = [esc(title(datas)), ""]
+    blocks = []
     for data in datas:
         unit = period_unit(data.period)
-        lines += [f"== {esc(escape.one_line(data.brand))} ==", *(f"- {esc(c)}" for c in data.changes), ""]
+        lines = [f"== {esc(escape.one_line(data.brand))} ==", *(f"- {esc(c)}" for c in data.changes), ""]
         for heading, quotes in (("Most negative", data.worst), ("Most positive", data.best)):
             lines.append(f"{heading}:")
             for q in quotes:
@@ -302,4 +370,5 @@ def render_text(datas: Sequence[DigestData], *, channel: str = "email") -> str:
         for v in data.returning:
             lines.append(f"Returning: {esc(v.author)} ({esc(v.source)}), {v.now} now, {v.before} before: {v.kind}")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+        blocks.append(lines)
+    return head, blocks

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import inspect
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -35,7 +34,7 @@ from croniter import croniter
 from alerts import charts
 from alerts.apprise_adapter import AppriseDestination, SendResult
 from alerts.digest import HISTORY_PERIODS, DigestData, build_digest
-from alerts.digest_html import Inline, render_html, render_text, title
+from alerts.digest_html import Inline, fit_text, render_html, render_text, title
 from alerts.digest_themes import brand_words
 from alerts.render import Message
 from monitor.config import Brand, Config
@@ -134,19 +133,29 @@ class Prepared:
     def chart_name(self, index: int) -> str:
         return f"digest-chart-{index + 1}.png"
 
-    def email(self) -> tuple[Message, tuple[Inline, ...]]:
-        """The email with charts as inline parts referenced by cid: (what Gmail and Outlook show)."""
-        inline = tuple(Inline(self.chart_name(i), "image/png", png) for i, png in enumerate(self.charts) if png)
-        images = [f"cid:{self.chart_name(i)}" if png else None for i, png in enumerate(self.charts)]
-        return self._message(images, "email"), inline
+    def email(self, *, inline: bool = True) -> tuple[Message, tuple[Inline, ...]]:
+        """The email and its chart PNGs as attachments. With `inline` the HTML shows each as `<img src="cid:NAME">`
+        (an inline part, what Gmail and Outlook show); without, it says the chart is attached."""
+        files = tuple(Inline(self.chart_name(i), "image/png", png) for i, png in enumerate(self.charts) if png)
+        if inline:
+            images = [f"cid:{self.chart_name(i)}" if png else None for i, png in enumerate(self.charts)]
+            return self._message(images), files
+        notes = [f"(chart attached: {self.chart_name(i)})" if png else None for i, png in enumerate(self.charts)]
+        return self._message([None] * len(self.charts), notes), files
 
     def standalone(self) -> Message:
-        """The email with charts as data: URIs: for a preview file, or a sender that cannot attach files."""
+        """The email with charts as data: URIs, for a preview file opened in a browser (never mailed: Gmail blocks
+        data: images)."""
         images = [f"data:image/png;base64,{base64.b64encode(png).decode()}" if png else None for png in self.charts]
-        return self._message(images, "email")
+        return self._message(images)
 
-    def _message(self, images: Sequence[str | None], channel: str) -> Message:
-        return Message(title(self.datas), render_text(self.datas, channel=channel), render_html(self.datas, images))
+    def text(self, channel: str) -> Message:
+        """The plain form for a chat, push or webhook destination, cut to what the channel accepts."""
+        return Message(title(self.datas), fit_text(self.datas, channel=channel))
+
+    def _message(self, images: Sequence[str | None], notes: Sequence[str | None] = ()) -> Message:
+        html = render_html(self.datas, images, notes=notes)
+        return Message(title(self.datas), render_text(self.datas, channel="email"), html)
 
 
 def own_brands(config: Config, only: str | None = None) -> list[Brand]:
@@ -194,16 +203,13 @@ def draw(datas: Sequence[DigestData]) -> tuple[bytes | None, ...]:
 
 
 def send_digest(sender: AppriseDestination, prepared: Prepared) -> SendResult:
-    """Send one digest to one destination (blocking). Email gets the HTML with the chart inline; other channels
-    get the plain text in their own escaping."""
+    """Send one digest to one destination (blocking). Email gets the HTML with the charts as attached PNGs, shown
+    in place (cid:) where the destination embeds them; other channels get the plain text in their own escaping,
+    cut to fit."""
     if sender.channel != "email":
-        return sender.send(Message(title(prepared.datas), render_text(prepared.datas, channel=sender.channel)))
-    message, inline = prepared.email()
-    send: Callable[..., SendResult] = sender.send
-    if inline and "attachments" in inspect.signature(send).parameters:
-        return send(message, attachments=inline)
-    # Until the adapter can attach files: data: URIs show in Apple Mail and Thunderbird, not in Gmail.
-    return sender.send(prepared.standalone())
+        return sender.send(prepared.text(sender.channel))
+    message, files = prepared.email(inline=sender.inline_images)
+    return sender.send(message, attachments=files)
 
 
 # ------------------------------------------------------------------------------------------------ the timer

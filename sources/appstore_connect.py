@@ -10,13 +10,13 @@ at most 20 minutes; it is kept in memory and re-signed shortly before it expires
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from monitor.clock import Clock, SystemClock
 from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
+from sources._bearer import BearerTokenSource
 from sources._common import (
     MAX_PAGES,
     Batch,
@@ -29,7 +29,7 @@ from sources._common import (
     rating,
     sign_jwt,
 )
-from sources.base import APISourceConfig, Source
+from sources.base import APISourceConfig
 
 API = "https://api.appstoreconnect.apple.com"
 LIFETIME = timedelta(minutes=20)  # Apple refuses tokens that live longer
@@ -86,34 +86,24 @@ def _item(review: dict[str, Any], responses: dict[str, dict[str, Any]], app_id: 
     )
 
 
-class AppStoreConnectSource(Source[AppStoreConnectConfig]):
+class AppStoreConnectSource(BearerTokenSource[AppStoreConnectConfig]):
     kind = "appstore_connect"
     Config = AppStoreConnectConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("private_key",)
-    needs_clock = True
-
-    def __init__(self, config: AppStoreConnectConfig, *, clock: Clock | None = None) -> None:
-        super().__init__(config)
-        # A JWT carries its issue and expiry times, so this source needs the real time: it takes a Clock.
-        self._clock: Clock = clock or SystemClock()
-        self._token: Token | None = None  # in memory only: a secret, never in state
 
     def describe(self) -> str:
         return f"appstore_connect reviews of app {self.config.app_id}"
 
-    def _authorization(self) -> dict[str, str]:
-        now = self._clock.now()
-        if self._token is None or not self._token.fresh(now):
-            issued = int(now.timestamp())
-            claims = {
-                "iss": self.config.issuer_id,
-                "iat": issued,
-                "exp": issued + int(LIFETIME.total_seconds()),
-                "aud": "appstoreconnect-v1",
-            }
-            signed = sign_jwt(claims, self.config.private_key, "ES256", self.config.key_id)
-            self._token = Token(signed, now + LIFETIME)
-        return {"Authorization": f"Bearer {self._token.value}"}
+    async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
+        issued = int(now.timestamp())
+        claims = {
+            "iss": self.config.issuer_id,
+            "iat": issued,
+            "exp": issued + int(LIFETIME.total_seconds()),
+            "aud": "appstoreconnect-v1",
+        }
+        signed = sign_jwt(claims, self.config.private_key, "ES256", self.config.key_id)
+        return Token(signed, now + LIFETIME)
 
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
         base = (self.config.base_url or API).rstrip("/")
@@ -125,7 +115,7 @@ class AppStoreConnectSource(Source[AppStoreConnectConfig]):
         for _ in range(MAX_PAGES):
             if url is None:
                 break
-            response = await http.get(url, params=params, headers=self._authorization())
+            response = await self._get(http, url, params)
             batch = parse_batch(response.json(), self.config.app_id)
             found += [i for i in batch.items if mark.is_new(activity(i), i.external_id)]
             skipped += batch.skipped

@@ -11,12 +11,12 @@ endpoint is `{base_url}/token` too, so tests and proxies see every request.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
-from monitor.clock import Clock, SystemClock
-from monitor.errors import CredentialsError
-from monitor.http import HttpFetcher, HttpResponse
+from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
+from sources._bearer import BearerTokenSource
 from sources._common import (
     MAX_PAGES,
     Batch,
@@ -29,7 +29,7 @@ from sources._common import (
     load_google_credentials,
     parse_time,
 )
-from sources.base import APISourceConfig, Source
+from sources.base import APISourceConfig
 
 API = "https://mybusiness.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/business.manage"
@@ -74,17 +74,10 @@ def _item(review: dict[str, Any]) -> Item:
     )
 
 
-class GoogleBusinessSource(Source[GoogleBusinessConfig]):
+class GoogleBusinessSource(BearerTokenSource[GoogleBusinessConfig]):
     kind = "google_business"
     Config = GoogleBusinessConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("credentials",)
-    needs_clock = True
-
-    def __init__(self, config: GoogleBusinessConfig, *, clock: Clock | None = None) -> None:
-        super().__init__(config)
-        # Signing a JWT needs the real time (iat/exp), so this source takes a Clock like the rest of the daemon.
-        self._clock: Clock = clock or SystemClock()
-        self._token: Token | None = None  # in memory only: a secret, never in state
 
     def describe(self) -> str:
         return f"google_business reviews of location {self.config.location_id}"
@@ -92,22 +85,10 @@ class GoogleBusinessSource(Source[GoogleBusinessConfig]):
     def _base(self) -> str:
         return (self.config.base_url or API).rstrip("/")
 
-    async def _authorization(self, http: HttpFetcher) -> dict[str, str]:
-        now = self._clock.now()
-        if self._token is None or not self._token.fresh(now):
-            creds = load_google_credentials(self.config.credentials)
-            token_url = f"{self._base()}/token" if self.config.base_url else None
-            self._token = await google_token(http, creds, SCOPE, token_url, now)
-        return {"Authorization": f"Bearer {self._token.value}"}
-
-    async def _get(self, http: HttpFetcher, url: str, params: dict[str, str | int]) -> HttpResponse:
-        try:
-            return await http.get(url, params=params, headers=await self._authorization(http))
-        except CredentialsError:
-            if self._token is None:
-                raise
-        self._token = None  # revoked before its time: one new token, one more try
-        return await http.get(url, params=params, headers=await self._authorization(http))
+    async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
+        creds = load_google_credentials(self.config.credentials)
+        token_url = f"{self._base()}/token" if self.config.base_url else None
+        return await google_token(http, creds, SCOPE, token_url, now)
 
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
         url = f"{self._base()}/v4/accounts/{self.config.account_id}/locations/{self.config.location_id}/reviews"

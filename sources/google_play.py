@@ -8,13 +8,13 @@ to the app in the Play Console; the access token is kept in memory until shortly
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from monitor.clock import Clock, SystemClock
-from monitor.errors import CredentialsError
-from monitor.http import HttpFetcher, HttpResponse
+from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
+from sources._bearer import BearerTokenSource
 from sources._common import (
     MAX_PAGES,
     Batch,
@@ -29,7 +29,7 @@ from sources._common import (
     parse_time,
     rating,
 )
-from sources.base import APISourceConfig, Source
+from sources.base import APISourceConfig
 
 API = "https://androidpublisher.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/androidpublisher"
@@ -87,17 +87,10 @@ def _item(review: dict[str, Any], package_name: str | None) -> Item:
     )
 
 
-class GooglePlaySource(Source[GooglePlayConfig]):
+class GooglePlaySource(BearerTokenSource[GooglePlayConfig]):
     kind = "google_play"
     Config = GooglePlayConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("service_account",)
-    needs_clock = True
-
-    def __init__(self, config: GooglePlayConfig, *, clock: Clock | None = None) -> None:
-        super().__init__(config)
-        # Signing the service-account JWT needs the real time (iat/exp), so this source takes a Clock.
-        self._clock: Clock = clock or SystemClock()
-        self._token: Token | None = None  # in memory only: a secret, never in state
 
     def describe(self) -> str:
         return f"google_play reviews of {self.config.package_name}"
@@ -105,22 +98,10 @@ class GooglePlaySource(Source[GooglePlayConfig]):
     def _base(self) -> str:
         return (self.config.base_url or API).rstrip("/")
 
-    async def _authorization(self, http: HttpFetcher) -> dict[str, str]:
-        now = self._clock.now()
-        if self._token is None or not self._token.fresh(now):
-            creds = load_google_credentials(self.config.service_account)
-            token_url = f"{self._base()}/token" if self.config.base_url else None
-            self._token = await google_token(http, creds, SCOPE, token_url, now)
-        return {"Authorization": f"Bearer {self._token.value}"}
-
-    async def _get(self, http: HttpFetcher, url: str, params: dict[str, str | int]) -> HttpResponse:
-        try:
-            return await http.get(url, params=params, headers=await self._authorization(http))
-        except CredentialsError:
-            if self._token is None:
-                raise
-        self._token = None  # revoked before its time: one new token, one more try
-        return await http.get(url, params=params, headers=await self._authorization(http))
+    async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
+        creds = load_google_credentials(self.config.service_account)
+        token_url = f"{self._base()}/token" if self.config.base_url else None
+        return await google_token(http, creds, SCOPE, token_url, now)
 
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
         url = f"{self._base()}/androidpublisher/v3/applications/{quote(self.config.package_name, safe='')}/reviews"

@@ -19,7 +19,7 @@ import feedparser
 from monitor.errors import ParseError
 from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
-from sources._text import html_to_text
+from sources._common import html_to_text
 from sources.base import Source, SourceConfig
 
 

@@ -6,12 +6,16 @@ boundary: Slack's webhook host is fixed and this suite never touches the interne
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import io
 import json
 import logging
 import socket
+import struct
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +25,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from PIL import Image
 
 from alerts.apprise_adapter import AppriseDestination, SendResult
 from alerts.render import AlertItem, Message, render, render_notice
@@ -65,6 +70,23 @@ def mention(mention_id: int = 42, **changes: Any) -> Mention:
 
 def alert(channel: str) -> Message:
     return render([AlertItem(mention(), "bad review", "rating 1 <= 2")], channel, now=NOW)
+
+
+def tiny_png() -> bytes:
+    """A valid 2x1 RGB PNG, built by hand (signature, IHDR, IDAT, IEND)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = b"\x00" + bytes([0xC0, 0x39, 0x2B, 0x2E, 0x86, 0xC1])  # filter byte, then two pixels
+    header = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
+
+
+def assert_valid_png(data: bytes) -> None:
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        image.load()  # decodes every pixel: a truncated or corrupt PNG raises here
 
 
 def free_port() -> int:
@@ -148,6 +170,10 @@ def test_email_arrives_with_subject_text_html_and_link(smtp: SMTPServer) -> None
     [received] = smtp.mailbox.messages
     assert received["To"] == "owner@example.com"
     assert received["Subject"] == message.title == "Acme Coffee: ★☆☆☆☆ 1/5 on app-store-jp"
+    # inline=yes (added for the digest's chart) changes nothing without attachments: text and HTML, nothing else.
+    assert received.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in received.iter_parts()] == ["text/plain", "text/html"]
+    assert list(received.iter_attachments()) == []
     html_part = received.get_body(preferencelist=("html",))
     text_part = received.get_body(preferencelist=("plain",))
     assert html_part is not None and text_part is not None
@@ -201,6 +227,61 @@ def test_email_to_a_closed_port_is_retryable(smtp: SMTPServer) -> None:
     assert_no_secret(destination, result)
 
 
+def test_email_shows_an_image_attachment_in_place_and_attaches_the_rest(smtp: SMTPServer) -> None:
+    destination = AppriseDestination("owner_email", smtp.url())
+    assert destination.inline_images
+    png = tiny_png()
+    html = '<p>Chart:</p><img src="cid:chart-1.png" alt="chart"><p>end</p>'
+
+    result = destination.send(
+        Message("Digest", "Chart:", html),
+        attachments=[("chart-1.png", "image/png", png), ("figures.csv", "text/csv", b"day,count\n1,2\n")],
+    )
+
+    assert result.ok, result.detail
+    [received] = smtp.mailbox.messages
+    assert received.get_content_type() == "multipart/related"
+    body, *files = received.iter_parts()
+    assert body.get_content_type() == "multipart/alternative"
+    html_part = received.get_body(preferencelist=("html",))
+    assert html_part is not None
+    assert html_part.get_content().replace("\r\n", "\n").strip() == html  # no image appended by Apprise
+    by_name = {part.get_filename(): part for part in files}
+    assert set(by_name) == {"chart-1.png", "figures.csv"}
+    image = by_name["chart-1.png"]
+    assert image.get_content_type() == "image/png"
+    assert image.get_content_disposition() == "inline"
+    assert image["Content-ID"] == "<chart-1.png>"
+    assert image.get_content() == png
+    assert_valid_png(image.get_content())
+    csv = by_name["figures.csv"]
+    assert csv.get_content_disposition() == "attachment" and csv["Content-ID"] is None
+    assert_no_secret(destination, result)
+
+
+def test_email_urls_embed_images_unless_the_operator_said_otherwise() -> None:
+    chosen = AppriseDestination("owner_email", f"mailtos://{USER}:{PASSWORD}@example.com?to=owner@example.com")
+    assert chosen.inline_images and "inline=yes" in chosen.redacted_url()
+    assert_no_secret(chosen)
+    refused = AppriseDestination("owner_email", f"mailtos://{USER}:{PASSWORD}@example.com?inline=no&to=o@example.com")
+    assert not refused.inline_images and "inline=yes" not in refused.redacted_url()
+    assert_no_secret(refused)
+    hook = AppriseDestination("ops_hook", f"json://{USER}:{PASSWORD}@127.0.0.1:9/hook")
+    assert not hook.inline_images and "inline" not in hook.redacted_url()
+
+
+def test_email_with_inline_no_attaches_the_image_as_a_file(smtp: SMTPServer) -> None:
+    destination = AppriseDestination("owner_email", smtp.url() + "&inline=no")
+    png = tiny_png()
+
+    assert destination.send(Message("Digest", "x", "<p>x</p>"), attachments=[("chart-1.png", "image/png", png)]).ok
+
+    [received] = smtp.mailbox.messages
+    assert received.get_content_type() == "multipart/mixed"
+    [attached] = received.iter_attachments()
+    assert attached.get_filename() == "chart-1.png" and attached.get_content() == png
+
+
 def test_an_operator_notice_arrives_by_email(smtp: SMTPServer) -> None:
     destination = AppriseDestination("owner_email", smtp.url())
     notice = render_notice("Destination owner_phone is broken", "Failing since 09:00.\n\nAlerts are kept.", "email")
@@ -233,6 +314,21 @@ def test_json_webhook_receives_the_plain_text_form(server: LoopbackServer) -> No
     assert "mention-monitor ack 42" in payload["message"]
     assert REVIEW_URL in payload["message"]
     assert "<!channel>" not in payload["message"] and "](" not in payload["message"]
+
+
+def test_a_webhook_ignores_attachments(server: LoopbackServer) -> None:
+    server.route("/hooks/alerts", status=200, body=b"{}")
+    destination = AppriseDestination("ops_hook", f"json://127.0.0.1:{server.port}/hooks/alerts")
+    message = alert("webhook")
+    png = tiny_png()
+
+    assert destination.send(message, attachments=[("chart-1.png", "image/png", png)]).ok
+
+    [request] = server.requests
+    payload = json.loads(request.body)
+    assert payload["message"] == message.body
+    assert not payload.get("attachments")
+    assert base64.b64encode(png) not in request.body and b"chart-1.png" not in request.body
 
 
 def test_ntfy_receives_title_and_body(server: LoopbackServer) -> None:

@@ -10,6 +10,7 @@ import pytest
 from alerts.digest_command import digest_command
 from monitor.clock import FixedClock
 from monitor.errors import ConfigError
+from tests.digest.test_email import inline_chart
 from tests.digest.world import SLOT, build_world, config_for
 from tests.mailserver import MailServer
 
@@ -48,6 +49,7 @@ def test_send_mails_the_digest(tmp_path: Path) -> None:
         build_world(tmp_path, config)
         assert digest_command(args(send=True), config, clock=FixedClock(SLOT)) == 0
         assert len(server.messages) == 1 and "Share of voice" in server.html()
+        assert inline_chart(server).startswith(b"\x89PNG")  # shown in place by cid:, not a data: URI
     finally:
         server.stop()
 

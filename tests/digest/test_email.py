@@ -1,9 +1,10 @@
-"""The digest as the owner receives it: a real SMTP server (aiosmtpd), a real Apprise mailto:// destination."""
+"""The digest as the owner receives it: a real SMTP server (aiosmtpd), a real Apprise mailto:// destination; and
+its plain form for webhook and Slack destinations."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,10 +14,11 @@ import pytest
 
 from alerts.apprise_adapter import AppriseDestination
 from alerts.digest import DigestData, quote
-from alerts.digest_html import render_html, render_text
+from alerts.digest_html import TEXT_MAX, fit_text, render_html, render_text
 from alerts.digest_timer import Prepared, collect, draw, send_digest
-from tests.alerts.test_apprise_adapter import mention
+from tests.alerts.test_apprise_adapter import _capture_slack, assert_valid_png, mention
 from tests.digest.world import SLOT, WEEK, build_world
+from tests.loopback import LoopbackServer
 from tests.mailserver import MailServer
 
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
@@ -30,26 +32,33 @@ def mail() -> Iterator[MailServer]:
     server.stop()
 
 
-def _chart_in(message_index: int, mail: MailServer) -> bytes:
-    """The chart's PNG as a mail client finds it: an inline part named by the <img>'s cid:, or a data: URI."""
+def _prepared(tmp_path: Path) -> Prepared:
+    world = build_world(tmp_path)
+    datas = collect(world.db, world.config, world.config.brands[:1], end=SLOT, period=WEEK, now=SLOT)
+    return Prepared(datas, draw(datas))
+
+
+def inline_chart(mail: MailServer, message_index: int = 0) -> bytes:
+    """The chart's PNG as a mail client finds it: the HTML's <img src="cid:X"> and, in the same multipart/related,
+    an inline image/png part whose Content-ID is <X>."""
+    received = mail.messages[message_index]
+    assert received.get_content_type() == "multipart/related"
     html = mail.html(message_index)
+    assert "data:" not in html, "no data: URI in a mail (Gmail blocks them)"
     src = re.search(r'<img src="([^"]+)"[^>]*alt="Daily mentions', html)
     assert src, "the HTML shows the chart"
-    if src.group(1).startswith("cid:"):
-        cid = src.group(1).removeprefix("cid:")
-        for part in mail.messages[message_index].walk():
-            if part.get("Content-ID") == f"<{cid}>":
-                assert part.get_content_disposition() == "inline"
-                return bytes(part.get_content())
-        raise AssertionError(f"no part with Content-ID <{cid}>")
-    assert src.group(1).startswith("data:image/png;base64,")
-    return base64.b64decode(src.group(1).split(",", 1)[1])
+    assert src.group(1).startswith("cid:")
+    cid = src.group(1).removeprefix("cid:")
+    [part] = [p for p in received.iter_parts() if p.get("Content-ID") == f"<{cid}>"]
+    assert part.get_content_type() == "image/png"
+    assert part.get_content_disposition() == "inline"
+    data = bytes(part.get_content())
+    assert_valid_png(data)
+    return data
 
 
 def test_digest_email_has_html_and_chart(tmp_path: Path, mail: MailServer) -> None:
-    world = build_world(tmp_path)
-    datas = collect(world.db, world.config, world.config.brands[:1], end=SLOT, period=WEEK, now=SLOT)
-    prepared = Prepared(datas, draw(datas))
+    prepared = _prepared(tmp_path)
     result = send_digest(AppriseDestination("owner_email", mail.url()), prepared)
     assert result.ok, result.detail
     (received,) = mail.messages
@@ -57,8 +66,76 @@ def test_digest_email_has_html_and_chart(tmp_path: Path, mail: MailServer) -> No
     html = mail.html()
     assert "negative share 86%, up from 60%; usual 72%" in html
     assert "Still unanswered (46)" in html and "<script" not in html
-    chart = _chart_in(0, mail)
+    assert len(re.findall(r"<img ", html)) == 1, "Apprise appended no image of its own"
+    chart = inline_chart(mail)
     assert chart.startswith(PNG) and chart == prepared.charts[0]
+    text = received.get_body(preferencelist=("plain",))
+    assert text is not None and "negative share 86%" in text.get_content()
+
+
+def test_digest_email_with_inline_off_attaches_the_chart_and_says_so(tmp_path: Path, mail: MailServer) -> None:
+    # The operator chose `inline=no` (or an email service that cannot embed): no broken <img>, a plain attachment.
+    prepared = _prepared(tmp_path)
+    destination = AppriseDestination("owner_email", mail.url() + "&inline=no")
+    assert not destination.inline_images
+
+    assert send_digest(destination, prepared).ok
+
+    (received,) = mail.messages
+    html = mail.html()
+    assert "<img " not in html and "data:" not in html
+    assert "(chart attached: digest-chart-1.png)" in html
+    [attached] = received.iter_attachments()
+    assert attached.get_filename() == "digest-chart-1.png"
+    assert attached.get_content() == prepared.charts[0]
+
+
+def test_digest_to_a_webhook_is_the_plain_text_without_the_chart(tmp_path: Path, server: LoopbackServer) -> None:
+    prepared = _prepared(tmp_path)
+    server.route("/hook", status=200, body=b"{}")
+
+    assert send_digest(AppriseDestination("ops_hook", f"json://127.0.0.1:{server.port}/hook"), prepared).ok
+
+    [request] = server.requests
+    payload = json.loads(request.body)
+    assert payload["title"].startswith("Weekly digest for Xcode")
+    assert payload["message"] == render_text(prepared.datas, channel="webhook").rstrip()  # fits: not cut
+    assert not payload.get("attachments") and b"PNG" not in request.body
+
+
+def test_digest_to_slack_fits_in_one_section_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _capture_slack(monkeypatch)
+    prepared = _prepared(tmp_path)
+    assert len(render_text(prepared.datas, channel="slack")) > 3000, "the whole digest is too long for Slack"
+    destination = AppriseDestination("team", "slack://T1ABCDEFG/B1ABCDEFG/abcdefghijklmnopqrstuvwx/#digest")
+
+    assert send_digest(destination, prepared).ok
+
+    [payload] = sent
+    [section] = [b for b in payload["attachments"][0]["blocks"] if b["type"] == "section"]
+    text = section["text"]["text"]
+    assert len(text.encode("utf-16-le")) // 2 <= 3000
+    assert "== Xcode ==" in text and "negative share 86%" in text
+    assert re.search(r"… \+\d+ more lines\n", text) and text.rstrip().endswith("Whole digest: mention-monitor digest")
+    assert "PNG" not in json.dumps(payload)
+
+
+def test_plain_text_is_cut_per_brand_to_each_channel_limit(tmp_path: Path) -> None:
+    data = _prepared(tmp_path).datas[0]
+    datas = [data, dataclasses.replace(data, brand="Acme & Co <!here>"), dataclasses.replace(data, brand="Third")]
+    for channel, limit in TEXT_MAX.items():
+        whole = render_text(datas, channel=channel)
+        fitted = fit_text(datas, channel=channel)
+        assert len(fitted.encode("utf-16-le")) // 2 <= limit, channel
+        if len(whole) <= limit:
+            assert fitted == whole
+            continue
+        # Every brand keeps its heading, and what was left out is counted.
+        assert fitted.count("== ") == 3, channel
+        hidden = sum(int(n) for n in re.findall(r"\+(\d+) more lines", fitted))
+        assert len(fitted.splitlines()) + hidden >= len(whole.splitlines()) - 1, channel
+        assert "<!here>" not in fitted
+    assert fit_text(datas, channel="email") == render_text(datas, channel="email")  # email is never cut
 
 
 def _hostile_digest(tmp_path: Path) -> DigestData:

@@ -1,0 +1,48 @@
+"""Owner APIs that authenticate with a short-lived bearer token (a signed JWT, or one exchanged for it).
+
+The token lives in memory only — a secret never reaches the database — and is renewed when it is about to expire,
+or once when the API rejects it before its time (revoked, clock skew).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from monitor.clock import Clock, SystemClock
+from monitor.errors import CredentialsError
+from monitor.http import HttpFetcher, HttpResponse
+from sources._common import Token
+from sources.base import APISourceConfig, Source
+
+C = TypeVar("C", bound=APISourceConfig)
+
+
+class BearerTokenSource(Source[C], Generic[C]):
+    # A JWT carries its issue and expiry times, so these sources need the real time: they take the daemon's Clock.
+    needs_clock = True
+
+    def __init__(self, config: C, *, clock: Clock | None = None) -> None:
+        super().__init__(config)
+        self._clock: Clock = clock or SystemClock()
+        self._token: Token | None = None
+
+    @abstractmethod
+    async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
+        """Make (sign, or sign and exchange) a fresh token."""
+
+    async def _authorization(self, http: HttpFetcher) -> dict[str, str]:
+        now = self._clock.now()
+        if self._token is None or not self._token.fresh(now):
+            self._token = await self._new_token(http, now)
+        return {"Authorization": f"Bearer {self._token.value}"}
+
+    async def _get(self, http: HttpFetcher, url: str, params: dict[str, str | int] | None) -> HttpResponse:
+        try:
+            return await http.get(url, params=params, headers=await self._authorization(http))
+        except CredentialsError:
+            if self._token is None:
+                raise
+        self._token = None  # rejected before its time: one new token, one more try
+        return await http.get(url, params=params, headers=await self._authorization(http))
