@@ -134,7 +134,7 @@ def write(name: str, model: LinearModel, c: float, source: str, heldout: dict[st
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--english-c", type=float, default=0.5, help="inverse L2 strength (default 0.5)")
+    parser.add_argument("--english-c", type=float, default=0.2, help="inverse L2 strength (default 0.2)")
     parser.add_argument("--japanese-c", type=float, default=2.0, help="inverse L2 strength (default 2.0)")
     parser.add_argument("--only", choices=("en", "ja"), help="train one language only")
     args = parser.parse_args(argv)

@@ -125,14 +125,6 @@ class Digest(_Strict):
     _check_durations = field_validator("period")(_duration)
 
 
-class Web(_Strict):
-    """The optional local listener for signed acknowledge links in alerts."""
-
-    listen: str = "127.0.0.1:8787"
-    public_url: str = "http://127.0.0.1:8787"
-    secret: str = Field(min_length=16)
-
-
 class Config(_Strict):
     path: Path
     monitor: MonitorSection = MonitorSection()
@@ -141,7 +133,6 @@ class Config(_Strict):
     destinations: dict[str, Destination] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     digest: Digest | None = None
-    web: Web | None = None
     # Values that came from ${VAR}: redacted wherever the config is shown.
     secrets: frozenset[str] = frozenset()
 
@@ -234,7 +225,7 @@ def _lookup(name: str, environ: dict[str, str]) -> str | None:
     return None
 
 
-_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web")
+_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest")
 
 
 def _check_top_level(raw: dict[str, Any], path: Path) -> None:

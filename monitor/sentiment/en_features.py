@@ -53,6 +53,9 @@ COMPLAINT_PATTERNS: tuple[str, ...] = (
 )
 _SOCIAL = re.compile(r"(?<!\w)[@#]\w|[:;=]-?[()DPp]|\b(?:lol|lmao|omg|wtf|ugh|haha\w*)\b|[A-Z]{4,}|!!|\?\?")
 _COMPLAINT = re.compile("|".join(f"(?:{p})" for p in COMPLAINT_PATTERNS))
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'll|my|me|mine)\b", re.IGNORECASE)
+_EMOJI_OR_STRETCH = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]|(\w)\1\1")
+SHORT_WORDS = 8
 
 
 def tokens(text: str) -> list[str]:
@@ -91,6 +94,24 @@ def looks_social(text: str) -> bool:
     return bool(_SOCIAL.search(text))
 
 
+def style(text: str) -> list[str]:
+    """Marks of an informal post rather than an edited review sentence (social signs, first person, a lower-case
+    start, few words, emoji or stretched letters). The model crosses each with VADER's verdict, so it can learn
+    to trust VADER on chatty posts (VADER was built for them) and lean on the words for review prose."""
+    marks: list[str] = []
+    if looks_social(text):
+        marks.append("social")
+    if _FIRST_PERSON.search(text):
+        marks.append("first")
+    if text[:1].islower():
+        marks.append("lower")
+    if len(text.split()) <= SHORT_WORDS:
+        marks.append("short")
+    if _EMOJI_OR_STRETCH.search(text):
+        marks.append("emo")
+    return marks
+
+
 def features(text: str, compounds: Sequence[float], whole: float) -> dict[str, float]:
     """The sparse feature dict of one text whose sentences VADER scored `compounds` (at least one value) and
     whose whole text VADER scored `whole`."""
@@ -115,10 +136,10 @@ def features(text: str, compounds: Sequence[float], whole: float) -> dict[str, f
     feats[f"vmin:{round(min(compounds) * 4)}"] = 1.0
     feats["v:all"] = whole * VADER_SCALE
     feats[f"va:{round(whole * 4)}"] = 1.0
-    if looks_social(text):
-        feats["s:social"] = 1.0
-        feats[f"s:va:{round(whole * 4)}"] = 1.0
-        feats["s:v:all"] = whole * VADER_SCALE
+    for mark in style(text):
+        feats["st:" + mark] = 1.0
+        feats[f"st:{mark}:va{round(whole * 4)}"] = 1.0
+        feats[f"st:{mark}:v"] = whole * VADER_SCALE
     hits = complaint_hits(text)
     if hits:
         feats["c:complaint"] = float(min(hits, 3))

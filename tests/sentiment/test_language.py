@@ -17,6 +17,11 @@ from monitor.sentiment import detect_language
         ("この店のラーメンは美味しい。", "ja"),
         ("Das Essen war leider kalt und der Service unfreundlich.", "de"),
         ("정말 최악이에요", "ko"),
+        ("最悪", "ja"),
+        ("配送遅延", "ja"),
+        ("値段高", "ja"),
+        ("这个产品很好", "zh"),
+        ("很高兴认识你", "zh"),
     ],
 )
 def test_detects(text: str, expected: str) -> None:

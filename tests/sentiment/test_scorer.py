@@ -96,6 +96,16 @@ def test_everyday_japanese_complaints_are_negative(scorer: Scorer, text: str) ->
     assert scorer.score(text).label == "negative"
 
 
+@pytest.mark.parametrize("text", ["最悪", "不味", "激遅"])
+def test_kanji_only_japanese_complaints_are_scored(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text) == Score(sentiment=scorer.score(text).sentiment, label="negative", language="ja")
+
+
+@pytest.mark.parametrize("text", ["The prices were fair.", "The food was decent.", "It was ok."])
+def test_mild_approval_is_not_a_complaint(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label != "negative"
+
+
 def test_japanese_compliment_is_positive(scorer: Scorer) -> None:
     score = scorer.score("スタッフの対応がとても丁寧で、料理も本当に美味しかったです。また行きたい！")
     assert score.label == "positive"
