@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from monitor.clock import Clock, SystemClock
 from monitor.errors import CredentialsError
 from monitor.http import HttpFetcher, HttpResponse
-from sources._common import Token
+from sources._common import Token, google_token, load_google_credentials
 from sources.base import APISourceConfig, Source
 
 C = TypeVar("C", bound=APISourceConfig)
@@ -46,3 +46,23 @@ class BearerTokenSource(Source[C], Generic[C]):
                 raise
         self._token = None  # rejected before its time: one new token, one more try
         return await http.get(url, params=params, headers=await self._authorization(http))
+
+
+class GoogleAPISource(BearerTokenSource[C], Generic[C]):
+    """Google APIs: a service-account (or authorised-user) key exchanged for an access token.
+
+    Subclasses set `api` (the default host), `scope`, and `credentials_key` (the config key holding the JSON key).
+    With `base_url` set (tests, proxies), the token endpoint is `{base_url}/token` too.
+    """
+
+    api: ClassVar[str]
+    scope: ClassVar[str]
+    credentials_key: ClassVar[str]
+
+    def _base(self) -> str:
+        return (self.config.base_url or self.api).rstrip("/")
+
+    async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
+        credentials = load_google_credentials(str(getattr(self.config, self.credentials_key)))
+        token_url = f"{self._base()}/token" if self.config.base_url else None
+        return await google_token(http, credentials, self.scope, token_url, now)

@@ -11,22 +11,18 @@ endpoint is `{base_url}/token` too, so tests and proxies see every request.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
-from sources._bearer import BearerTokenSource
+from sources._bearer import GoogleAPISource
 from sources._common import (
     MAX_PAGES,
     Batch,
     HighWater,
-    Token,
     activity,
     collect,
     expect,
-    google_token,
-    load_google_credentials,
     parse_time,
 )
 from sources.base import APISourceConfig
@@ -74,21 +70,16 @@ def _item(review: dict[str, Any]) -> Item:
     )
 
 
-class GoogleBusinessSource(BearerTokenSource[GoogleBusinessConfig]):
+class GoogleBusinessSource(GoogleAPISource[GoogleBusinessConfig]):
     kind = "google_business"
     Config = GoogleBusinessConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("credentials",)
+    api = API
+    scope = SCOPE
+    credentials_key = "credentials"
 
     def describe(self) -> str:
         return f"google_business reviews of location {self.config.location_id}"
-
-    def _base(self) -> str:
-        return (self.config.base_url or API).rstrip("/")
-
-    async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
-        creds = load_google_credentials(self.config.credentials)
-        token_url = f"{self._base()}/token" if self.config.base_url else None
-        return await google_token(http, creds, SCOPE, token_url, now)
 
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
         url = f"{self._base()}/v4/accounts/{self.config.account_id}/locations/{self.config.location_id}/reviews"

@@ -8,24 +8,20 @@ to the app in the Play Console; the access token is kept in memory until shortly
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
-from sources._bearer import BearerTokenSource
+from sources._bearer import GoogleAPISource
 from sources._common import (
     MAX_PAGES,
     Batch,
     HighWater,
-    Token,
     activity,
     collect,
     engagement,
     expect,
-    google_token,
-    load_google_credentials,
     parse_time,
     rating,
 )
@@ -87,21 +83,16 @@ def _item(review: dict[str, Any], package_name: str | None) -> Item:
     )
 
 
-class GooglePlaySource(BearerTokenSource[GooglePlayConfig]):
+class GooglePlaySource(GoogleAPISource[GooglePlayConfig]):
     kind = "google_play"
     Config = GooglePlayConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("service_account",)
+    api = API
+    scope = SCOPE
+    credentials_key = "service_account"
 
     def describe(self) -> str:
         return f"google_play reviews of {self.config.package_name}"
-
-    def _base(self) -> str:
-        return (self.config.base_url or API).rstrip("/")
-
-    async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
-        creds = load_google_credentials(self.config.service_account)
-        token_url = f"{self._base()}/token" if self.config.base_url else None
-        return await google_token(http, creds, SCOPE, token_url, now)
 
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
         url = f"{self._base()}/androidpublisher/v3/applications/{quote(self.config.package_name, safe='')}/reviews"
