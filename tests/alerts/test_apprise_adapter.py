@@ -18,7 +18,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -31,6 +31,7 @@ from alerts.apprise_adapter import AppriseDestination, SendResult
 from alerts.render import AlertItem, Message, render, render_notice
 from monitor.errors import ConfigError
 from monitor.model import Mention
+from tests.factories import make_mention
 from tests.loopback import LoopbackServer, Reply
 
 # Apprise's email plugin imports `imghdr` (through its PGP helper's shim) the first time an email URL is parsed;
@@ -44,28 +45,11 @@ REVIEW_URL = "https://apps.apple.com/jp/app/acme/id123?see-all=reviews&page=2"
 
 
 def mention(mention_id: int = 42, **changes: Any) -> Mention:
-    base: dict[str, Any] = {
-        "id": mention_id,
-        "source": "app-store-jp",
-        "kind": "appstore",
-        "external_id": f"r{mention_id}",
-        "url": REVIEW_URL,
+    hostile = {
         "title": "Never again <script>alert(1)</script>",
         "text": "Cold coffee, rude staff <!channel> [bank](http://evil.example)",
-        "author": "taro",
-        "published_at": NOW - timedelta(hours=3),
-        "fetched_at": NOW,
-        "language": "en",
-        "rating": 1.0,
-        "rating_scale": 5.0,
-        "brand": "Acme Coffee",
-        "sentiment": -0.71,
-        "label": "negative",
-        "status": "new",
-        "fingerprint": f"fp{mention_id}",
     }
-    base.update(changes)
-    return Mention(**base)
+    return make_mention(mention_id, **{"url": REVIEW_URL, **hostile, **changes})
 
 
 def alert(channel: str) -> Message:

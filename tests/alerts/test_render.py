@@ -14,6 +14,7 @@ import pytest
 from alerts import escape
 from alerts.render import CHANNELS, LIST_COMMAND, AlertItem, Message, channel_for_url, render, render_notice
 from monitor.model import Mention
+from tests.factories import make_mention
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 URL = "https://apps.apple.com/jp/app/acme/id123?see-all=reviews&page=2"
@@ -35,28 +36,7 @@ BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def mention(mention_id: int | None = 42, **changes: Any) -> Mention:
-    base: dict[str, Any] = {
-        "id": mention_id,
-        "source": "app-store-jp",
-        "kind": "appstore",
-        "external_id": f"r{mention_id}",
-        "url": URL,
-        "title": "Never again",
-        "text": "Cold coffee, rude staff and the card reader was broken. Not coming back.",
-        "author": "taro",
-        "published_at": NOW - timedelta(hours=3),
-        "fetched_at": NOW,
-        "language": "en",
-        "rating": 1.0,
-        "rating_scale": 5.0,
-        "brand": "Acme Coffee",
-        "sentiment": -0.71,
-        "label": "negative",
-        "status": "new",
-        "fingerprint": f"fp{mention_id}",
-    }
-    base.update(changes)
-    return Mention(**base)
+    return make_mention(mention_id, **{"url": URL, **changes})
 
 
 @dataclass(frozen=True)

@@ -9,30 +9,22 @@ import pytest
 
 from monitor.model import Mention
 from rules.expressions import ExpressionError, compile_condition, mention_fields
+from tests.factories import make_mention
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 
 def mention(**changes: object) -> Mention:
-    base = Mention(
-        id=1,
+    """An app complaint without stars and with 12 likes; each test changes what it is about."""
+    base = make_mention(
+        1,
         source="app-store",
-        kind="appstore",
-        external_id="1",
-        url="https://example.com/r/1",
         title="Broken",
         text="The app crashes every time I open it. Refund please.",
-        author="kenji",
-        published_at=NOW,
-        fetched_at=NOW,
-        language="en",
         rating=None,
         rating_scale=None,
         brand="Acme",
         sentiment=-0.3,
-        label="negative",
-        status="new",
-        fingerprint="f",
         engagement={"likes": 12},
     )
     return base.replace(**changes)
