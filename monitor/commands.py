@@ -10,12 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from monitor import logs
-from monitor.app import App, build, check, open_db
+from monitor.app import build, check, open_db
 from monitor.clock import SystemClock
 from monitor.config import Config
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError, MonitorError
 from monitor.model import Mention
+from monitor.storage.digests import Digests
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
@@ -112,8 +113,8 @@ def status(args: argparse.Namespace, load: LoadConfig) -> int:
                 )
         last = outbox.last_delivery()
         out(f"last alert: {_ago(last[1], now)} to {last[0]}" if last else "last alert: never")
-        row = db.one("SELECT MAX(sent_at) AS t FROM digests WHERE sent_at IS NOT NULL")
-        out(f"last digest: {row['t'] if row and row['t'] else 'never'}")
+        digest = Digests(db).last_sent()
+        out(f"last digest: {_ago(digest[0], now)}" if digest else "last digest: never")
         out(f"mentions stored: {Mentions(db).count()}")
     finally:
         db.close()
@@ -181,14 +182,9 @@ def set_status(args: argparse.Namespace, load: LoadConfig) -> int:
             raise MonitorError(f"no mention with id {args.mention_id}")
         with db.transaction():
             mentions.set_status(args.mention_id, status_, now)
-            if status_ == "responded" and mention.answered_at is None:
-                db.execute(
-                    "UPDATE mentions SET answered_at = ? WHERE id = ?",
-                    (now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), args.mention_id),
-                )
-            Events(db).add(
-                status_, at=now, mention_id=args.mention_id, reason=args.note or "set from the command line"
-            )
+            if status_ == "responded":
+                mentions.set_answered(args.mention_id, now, now)  # the first answer's time counts, not a later one
+            Events(db).add(status_, at=now, mention_id=args.mention_id, reason=args.note or "set from the command line")
     finally:
         db.close()
     out(f"mention {args.mention_id}: {mention.status} -> {status_}")
@@ -278,6 +274,3 @@ def digest(args: argparse.Namespace, load: LoadConfig) -> int:
     from alerts.digest_command import digest_command
 
     return digest_command(args, load())
-
-
-__all__ = ["App"]

@@ -15,7 +15,7 @@ from monitor.config import Config, Destination
 from monitor.config import Rule as RuleConfig
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
-from monitor.model import ANSWERED_STATUSES, Mention
+from monitor.model import Mention
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
@@ -196,7 +196,3 @@ def replay(engine: RuleEngine, mentions: Iterable[Mention]) -> list[tuple[Mentio
             if decision.fire or decision.reason != "condition false":
                 out.append((mention, decision))
     return out
-
-
-def is_answered(mention: Mention) -> bool:
-    return mention.status in ANSWERED_STATUSES
