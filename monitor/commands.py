@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, load: LoadConfig) -> int:
             )
             for p in failed:
                 out(f"  {p.source}: {p.error}")
-            return 0
+            return 1 if failed else 0  # cron and scripts see a broken source
 
         return asyncio.run(once())
     asyncio.run(Daemon(config, clock, extra=extra_timers(config)).run())

@@ -175,3 +175,10 @@ def test_demo_runs_offline_and_shows_alerts_and_mentions() -> None:
     assert "mention-monitor ack " in result.stdout
     assert "Mentions stored" in result.stdout
     assert "unanswered for 25h" in result.stdout  # the escalation after a simulated day
+
+
+def test_once_exits_1_and_names_a_broken_source(config: Path, server: LoopbackServer) -> None:
+    config.write_text(config.read_text().replace("/feed", "/missing"))
+    result = cli("run", "--once", config=config, env=SECRET)
+    assert result.returncode == 1
+    assert "1 failed" in result.stdout and "blogs: HTTP 404" in result.stdout
