@@ -16,7 +16,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from alerts.policy import BROKEN_AFTER, quiet_until, rate_limited_until, retry_delay
-from alerts.render import AlertItem, Message, render, render_notice
+from alerts.render import AckLink, AlertItem, Message, render, render_notice
 from monitor.config import Destination
 from monitor.model import ANSWERED_STATUSES
 from monitor.storage.database import Database
@@ -67,6 +67,7 @@ class Deliverer:
         zone: ZoneInfo,
         escalation_rules: frozenset[str] = frozenset(),
         ack_command: str = "mention-monitor ack {id}",
+        ack_link: AckLink | None = None,
     ) -> None:
         self.db = db
         self.destinations = destinations
@@ -74,6 +75,7 @@ class Deliverer:
         self.zone = zone
         self.escalation_rules = escalation_rules
         self.ack_command = ack_command
+        self.ack_link = ack_link
         self.outbox = Outbox(db)
         self.events = Events(db)
         self.mentions = Mentions(db)
@@ -171,7 +173,9 @@ class Deliverer:
             items.append(AlertItem(mention=mention, rule=row.rule, reason=row.reason))
             item_rows.append(row)
         if items:
-            out.insert(0, (render(items, channel, ack_command=self.ack_command, now=now), item_rows))
+            out.insert(
+                0, (render(items, channel, ack_command=self.ack_command, ack_link=self.ack_link, now=now), item_rows)
+            )
         return out
 
     async def _send(

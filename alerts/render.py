@@ -110,6 +110,10 @@ _FORMS: dict[Channel, _Form] = {
 }
 
 
+# Makes the signed "acknowledge" link for a mention id (monitor.web.Signer.link), when the daemon serves them.
+AckLink = Callable[[int], str]
+
+
 @dataclass(frozen=True)
 class _Facts:
     """One mention's fields, cleaned and truncated but not yet escaped."""
@@ -126,6 +130,7 @@ class _Facts:
     reason: str
     age: str
     ack: str
+    ack_url: str | None  # our own signed link (trusted: we made it), when the daemon serves one
 
 
 def _score(mention: Mention) -> str:
@@ -150,7 +155,9 @@ def _age(published: datetime, now: datetime) -> str:
     return ""  # pragma: no cover - unreachable
 
 
-def _facts(item: AlertItem, form: _Form, ack_command: str, now: datetime, excerpt: int) -> _Facts:
+def _facts(
+    item: AlertItem, form: _Form, ack_command: str, now: datetime, excerpt: int, ack_link: AckLink | None
+) -> _Facts:
     mention = item.mention
     if mention.id is None:
         raise ValueError("a mention must be stored (have an id) before it is alerted on")
@@ -168,6 +175,7 @@ def _facts(item: AlertItem, form: _Form, ack_command: str, now: datetime, excerp
         reason=escape.field(item.reason, form.field * 2),
         age=_age(mention.published_at, now),
         ack=escape.one_line(ack_command.replace("{id}", str(mention.id))),
+        ack_url=escape.safe_url(ack_link(mention.id)) if ack_link else None,
     )
 
 
@@ -184,7 +192,7 @@ def _plain_item(f: _Facts, defang: Callable[[str], str]) -> str:
         lines.append(f"“{defang(f.excerpt)}”")
     lines.append(f.url or "(no web link)")
     lines.append(f"Rule: {defang(f.rule)} ({defang(f.reason)})")
-    lines.append(f"Acknowledge: {f.ack}")
+    lines.append(f"Acknowledge: {f.ack}" + (f" or open {f.ack_url}" if f.ack_url else ""))
     return "\n".join(lines)
 
 
@@ -194,7 +202,7 @@ def _sms_item(f: _Facts) -> str:
         parts.append(f"“{escape.defang_handles(f.excerpt)}”")
     if f.url:
         parts.append(f.url)
-    parts.append(f"Ack: {f.ack}")
+    parts.append(f"Ack: {f.ack_url or f.ack}")
     return " ".join(parts)
 
 
@@ -209,7 +217,7 @@ def _slack_item(f: _Facts) -> str:
     # A bare URL: Slack links it with the URL itself as the text. `&` must still be escaped inside it.
     lines.append(s(f.url) if f.url else "(no web link)")
     lines.append(f"_Rule:_ {s(f.rule)} ({s(f.reason)})")
-    lines.append(f"Acknowledge: `{s(f.ack)}`")
+    lines.append(f"Acknowledge: `{s(f.ack)}`" + (f" or {s(f.ack_url)}" if f.ack_url else ""))
     return "\n".join(lines)
 
 
@@ -223,13 +231,14 @@ def _html_row(f: _Facts) -> str:
         f'<a href="{h(f.url)}" style="color:#1a5fb4;word-break:break-all;">{h(f.url)}</a>' if f.url else "(no web link)"
     )
     title = f"<strong>{h(f.title)}</strong><br>" if f.title else ""
+    ack_link = f'<br><a href="{h(f.ack_url)}" style="color:#1a5fb4;">{h(f.ack_url)}</a>' if f.ack_url else ""
     who = h(f.source) + (f"<br>by {h(f.author)}" if f.author else "") + (f"<br>{h(f.age)}" if f.age else "")
     return (
         f'<tr><td style="{_TD}">#{f.id}</td><td style="{_TD}">{h(f.brand)}</td>'
         f'<td style="{_TD}white-space:nowrap;">{h(f.score)}</td><td style="{_TD}">{who}</td>'
         f'<td style="{_TD}">{title}{h(f.excerpt)}<br>{link}<br>'
         f'<em style="color:#555555;">Rule: {h(f.rule)} ({h(f.reason)})</em></td>'
-        f'<td style="{_TD}"><code style="white-space:nowrap;">{h(f.ack)}</code></td></tr>'
+        f'<td style="{_TD}"><code style="white-space:nowrap;">{h(f.ack)}</code>{ack_link}</td></tr>'
     )
 
 
@@ -309,6 +318,7 @@ def render(
     channel: str,
     *,
     ack_command: str = "mention-monitor ack {id}",
+    ack_link: AckLink | None = None,
     now: datetime,
 ) -> Message:
     """One message for a group of alert items, in the form of `channel` (one of CHANNELS)."""
@@ -317,7 +327,7 @@ def render(
     channel, form = _form(channel)
 
     def facts(item: AlertItem, excerpt: int) -> _Facts:
-        return _facts(item, form, ack_command, now, excerpt)
+        return _facts(item, form, ack_command, now, excerpt, ack_link)
 
     count = len(items)
     header = "" if count == 1 else f"{count:,} mentions need attention:"

@@ -26,6 +26,7 @@ from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
 from monitor.storage.schedule import Schedule
+from monitor.web import Signer
 from rules.engine import CompiledRule, RuleEngine, compile_rules
 from rules.spikes import SpikeRule, SpikeWatcher, compile_spikes
 from sources import source_kinds
@@ -78,6 +79,7 @@ class App:
     deliverer: Deliverer
     schedule: Schedule
     rng: random.Random
+    signer: Signer | None = None
 
     @property
     def config(self) -> Config:
@@ -126,12 +128,18 @@ def build(
     )
     pipeline = Pipeline(db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention)
     spikes = SpikeWatcher(checked.spikes, brands=[b.name for b in own], destinations=dict(config.destinations), db=db)
+    signer = (
+        Signer(config.web.secret, config.web.public_url, parse_duration(config.web.link_ttl), clock)
+        if config.web is not None
+        else None
+    )
     deliverer = Deliverer(
         db=db,
         destinations=config.destinations,
         senders=checked.senders,
         zone=config.monitor.zone,
         escalation_rules=frozenset(r.name for r in checked.rules if r.is_escalation),
+        ack_link=signer.link if signer is not None else None,
     )
     http = HttpFetcher(
         user_agent=config.monitor.user_agent,
@@ -145,4 +153,6 @@ def build(
     with db.transaction():
         for source in checked.sources:
             schedule.ensure(source.name, source.kind, now)
-    return App(checked, clock, db, http, scorer, pipeline, engine, spikes, deliverer, schedule, rng or random.Random())
+    return App(
+        checked, clock, db, http, scorer, pipeline, engine, spikes, deliverer, schedule, rng or random.Random(), signer
+    )

@@ -125,6 +125,20 @@ class Digest(_Strict):
     _check_durations = field_validator("period")(_duration)
 
 
+class Web(_Strict):
+    """The daemon's small web listener for signed "acknowledge" links in alerts (optional).
+
+    Put it behind your reverse proxy (or a tunnel) and set `public_url` to the address your phone reaches.
+    """
+
+    listen: str = Field(default="127.0.0.1:8787", pattern=r"^[^:\s]+:\d{1,5}$")
+    public_url: str = Field(pattern=r"^https?://")
+    secret: str = Field(min_length=16, description="signs the links; write it as ${NAME}")
+    link_ttl: Duration = "14d"
+
+    _check_durations = field_validator("link_ttl")(_duration)
+
+
 class Config(_Strict):
     path: Path
     monitor: MonitorSection = MonitorSection()
@@ -133,6 +147,7 @@ class Config(_Strict):
     destinations: dict[str, Destination] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     digest: Digest | None = None
+    web: Web | None = None
     # Values that came from ${VAR}: redacted wherever the config is shown.
     secrets: frozenset[str] = frozenset()
 
@@ -225,7 +240,7 @@ def _lookup(name: str, environ: dict[str, str]) -> str | None:
     return None
 
 
-_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest")
+_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web")
 
 
 def _check_top_level(raw: dict[str, Any], path: Path) -> None:

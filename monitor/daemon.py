@@ -20,6 +20,7 @@ from monitor.config import Config, load_config
 from monitor.errors import MonitorError
 from monitor.scheduler import PollOutcome, poll
 from monitor.sdnotify import Notifier
+from monitor.web import AckServer
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class Daemon:
         self._wake = asyncio.Event()
         self._reload = False
         self._inflight: dict[str, asyncio.Task[PollOutcome]] = {}
+        self.app: App | None = None  # the running configuration's app (replaced on reload)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -102,12 +104,13 @@ class Daemon:
         self._wake.set()
 
     async def run(self) -> None:
-        app = self._build(self.config, self.clock)
+        app = self.app = self._build(self.config, self.clock)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         watchdog = asyncio.create_task(self._watchdog()) if self.notifier.watchdog_interval else None
+        web = await self._serve_links(app)
         log.info(
             "started: %d sources, %d rules, database %s",
             len(app.checked.sources),
@@ -118,7 +121,7 @@ class Daemon:
         try:
             while not self._stop.is_set():
                 if self._reload:
-                    app = await self._reloaded(app)
+                    app = self.app = await self._reloaded(app)
                 self._start_due(app)
                 try:
                     await timers(app, flush=False, extra=self.extra)
@@ -130,6 +133,8 @@ class Daemon:
             await self._drain(STOP_GRACE)
             if watchdog:
                 watchdog.cancel()
+            if web is not None:
+                await web.close()
             await app.aclose()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
@@ -194,6 +199,14 @@ class Daemon:
         log.info("reloaded %s: %d sources, %d rules", config.path, len(checked.sources), len(config.rules))
         self.notifier.ready(f"watching {len(checked.sources)} sources")
         return new
+
+    async def _serve_links(self, app: App) -> AckServer | None:
+        """The signed acknowledge links' listener, when [web] is configured (kept across reloads)."""
+        if app.signer is None or self.config.web is None:
+            return None
+        server = AckServer(lambda: (self.app.signer, self.app.db) if self.app else (None, app.db), self.clock)
+        await server.start(self.config.web.listen)
+        return server
 
     async def _watchdog(self) -> None:
         assert self.notifier.watchdog_interval is not None

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from monitor.config import Brand, Destination, Digest, MonitorSection, Rule
+from monitor.config import Brand, Destination, Digest, MonitorSection, Rule, Web
 from tests.loopback import ROOT
 
 
@@ -26,7 +26,7 @@ def test_mypy_strict_on_the_core_rules_and_alerts() -> None:
 
 def test_every_config_key_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for model in (MonitorSection, Brand, Destination, Rule, Digest):
+    for model in (MonitorSection, Brand, Destination, Rule, Digest, Web):
         for key in model.model_fields:
             assert re.search(rf"`[^`]*\b{key}\b[^`]*`", readme), f"{model.__name__}.{key} is not in README.md"
 
