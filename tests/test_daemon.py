@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.loopback import REAL, ROOT, LoopbackServer
@@ -123,3 +124,22 @@ def test_a_bad_config_exits_2_naming_the_key_and_starts_nothing(tmp_path: Path) 
     assert result.returncode == 2
     assert "unknown key 'ulr' (did you mean 'url'?)" in result.stderr
     assert not (tmp_path / "monitor.db").exists()
+
+
+def test_serves_acknowledge_links_when_configured(tmp_path: Path, feed: str) -> None:
+    from tests.mailserver import free_port
+
+    port = free_port()
+    web = f'\n[web]\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\nsecret = "${{ACK_SECRET}}"\n'
+    (tmp_path / "monitor.toml").write_text(config_text(feed) + web)
+    daemon = Daemon(tmp_path, {"ACK_SECRET": "a-secret-of-32-characters-long!!"})
+    try:
+        daemon.wait_for(f"acknowledge links served on 127.0.0.1:{port}")
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=WAIT)
+        assert health.status_code == 200 and "ok" in health.text
+        forged = httpx.get(f"http://127.0.0.1:{port}/a?m=1&s=acknowledged&e=9999999999&t=00", timeout=WAIT)
+        assert forged.status_code == 403
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=WAIT) == 0
+    finally:
+        daemon.close()
