@@ -1,5 +1,9 @@
 """Train the English and Japanese linear models shipped in monitor/sentiment/, and report held-out figures.
 
+English has two stages: a words-only model (NB log-count-ratio weighted logistic regression, negative-vs-rest and
+positive-vs-rest), then a 3-class model over its scores, VADER's and the informal-post marks. Stage two is trained on
+out-of-fold stage-one scores (honest scores, as at run time), also inside each cross-validation fold.
+
     pip install scikit-learn        # training only; the scorer itself needs neither it nor numpy
     python bench/train_sentiment.py
 
@@ -20,11 +24,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sentiment_data import EN_CORPORA, FOLDS, Row, english_rows, figures, japanese_rows
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from monitor.sentiment.backend import Backend
+from monitor.sentiment.en_features import combine_features, word_features
 from monitor.sentiment.english import EnglishBackend
 from monitor.sentiment.japanese import JapaneseBackend, Lexicon, char_ngrams
 from monitor.sentiment.linear import LinearModel
@@ -95,20 +101,105 @@ def corpus_weights(rows: Sequence[Row]) -> list[float]:
     return [len(rows) / len(sizes) / sizes[r.corpus] for r in rows]
 
 
-def train_english(c: float) -> dict[str, Any]:
-    rows = english_rows()
-    featurizer = EnglishBackend(LinearModel(EN_CLASSES, (0.0, 0.0, 0.0), {}))
-    feats = [featurizer.overall_features(r.text) or {} for r in rows]
-    weights = corpus_weights(rows)
-    predicted = cross_validate(rows, feats, EN_CLASSES, c, weights, EnglishBackend, None)
+def fit_words(
+    feats: Sequence[dict[str, float]], labels: Sequence[str], c: float, weights: Sequence[float]
+) -> LinearModel:
+    """Stage one: for each of negative and positive, a one-vs-rest logistic regression over binary word features
+    scaled by their (sample-weighted, add-one smoothed) NB log-count ratio; the ratio is folded into the weights."""
+    counts: Counter[str] = Counter(k for f in feats for k in f)
+    kept = [{k: 1.0 for k in f if counts[k] >= MIN_COUNT} for f in feats]
+    vec = DictVectorizer()
+    x = vec.fit_transform(kept).tocsr()
+    w = np.asarray(weights, dtype=float)
+    columns: list[Any] = []
+    biases: list[float] = []
+    for target in ("negative", "positive"):
+        y = np.array([label == target for label in labels])
+        p = np.asarray(x[y].T @ w[y]).ravel() + 1.0
+        q = np.asarray(x[~y].T @ w[~y]).ravel() + 1.0
+        ratio = np.log((p / p.sum()) / (q / q.sum()))
+        lr = LogisticRegression(C=c, max_iter=5000)
+        lr.fit(x.multiply(ratio).tocsr(), y.astype(int), sample_weight=w)
+        columns.append(lr.coef_.ravel() * ratio)
+        biases.append(float(lr.intercept_[0]))
+    out: dict[str, tuple[float, ...]] = {}
+    for j, name in enumerate(vec.get_feature_names_out()):
+        pair = (float(columns[0][j]), float(columns[1][j]))
+        if max(abs(v) for v in pair) >= PRUNE_BELOW:
+            out[str(name)] = pair
+    return LinearModel(("negative", "positive"), tuple(biases), out, one_vs_rest=True)
+
+
+class EnglishData:
+    """Per row: VADER's analysis (sentences, compounds, whole) and the stage-one word features, computed once."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.rows = rows
+        self.weights = corpus_weights(rows)
+        self.analysed = [_VADER.analyse(r.text) for r in rows]
+        self.joined = [" ".join(a[0]) if a else "" for a in self.analysed]
+        self.words = [word_features(t) for t in self.joined]
+
+    def fit_words(self, idx: Sequence[int], c: float) -> LinearModel:
+        labels = [self.rows[i].gold for i in idx]
+        return fit_words([self.words[i] for i in idx], labels, c, [self.weights[i] for i in idx])
+
+    def combine_feats(self, i: int, words: LinearModel) -> dict[str, float]:
+        analysed = self.analysed[i]
+        if analysed is None:
+            return {}
+        neg, pos = words.logits(self.words[i])
+        return combine_features(self.joined[i], neg, pos, analysed[1], analysed[2])
+
+    def fit(
+        self, idx: Sequence[int], c_words: float, c_combine: float, neg_weight: float
+    ) -> tuple[LinearModel, LinearModel]:
+        """Both stages on rows `idx`: stage two on stage-one scores from models that did not see the row."""
+        folds = sorted({self.rows[i].fold for i in idx})
+        combine_feats: dict[int, dict[str, float]] = {}
+        for k in folds:
+            words = self.fit_words([i for i in idx if self.rows[i].fold != k], c_words)
+            for i in idx:
+                if self.rows[i].fold == k:
+                    combine_feats[i] = self.combine_feats(i, words)
+        weights = [self.weights[i] * (neg_weight if self.rows[i].gold == "negative" else 1.0) for i in idx]
+        combine = fit([combine_feats[i] for i in idx], [self.rows[i].gold for i in idx], EN_CLASSES, c_combine, weights)
+        return self.fit_words(idx, c_words), combine
+
+
+_VADER = EnglishBackend(
+    LinearModel(("negative", "positive"), (0.0, 0.0), {}, one_vs_rest=True),
+    LinearModel(EN_CLASSES, (0.0, 0.0, 0.0), {}),
+)
+
+
+def train_english(c_words: float, c_combine: float, neg_weight: float) -> dict[str, Any]:
+    data = EnglishData(english_rows())
+    rows = data.rows
+    predicted = [""] * len(rows)
+    for k in range(FOLDS):
+        words, combine = data.fit([i for i, r in enumerate(rows) if r.fold != k], c_words, c_combine, neg_weight)
+        scorer = Scorer([EnglishBackend(words, combine)])
+        for i, r in enumerate(rows):
+            if r.fold == k:
+                predicted[i] = scorer.score(r.text).label
+        print(f"  fold {k + 1}/{FOLDS} done", file=sys.stderr)
     heldout: dict[str, Any] = {}
     for corpus in EN_CORPORA:
         idx = [i for i, r in enumerate(rows) if r.corpus == corpus]
         fig = figures([rows[i].gold for i in idx], [predicted[i] for i in idx])
         heldout[corpus] = {k: round(getattr(fig, k), 4) for k in ("n", "precision", "recall", "f1", "macro_f1")}
         print(f"en {corpus:22s} held-out {fig.line()}")
-    model = fit(feats, [r.gold for r in rows], EN_CLASSES, c, weights)
-    write("en_model.json.gz", model, c, "shared/eval/en (VADER ICWSM-2014 dev halves, MIT)", heldout)
+    words, combine = data.fit(list(range(len(rows))), c_words, c_combine, neg_weight)
+    payload = {
+        "format": 1,
+        "kind": "two-stage",
+        "trained_on": "shared/eval/en (VADER ICWSM-2014 dev halves, MIT)",
+        "words": words.to_json(l2_c=c_words),
+        "combine": combine.to_json(l2_c=c_combine, negative_weight=neg_weight),
+        "heldout": heldout,
+    }
+    write_json("en_model.json.gz", payload, len(words.weights) + len(combine.weights))
     return heldout
 
 
@@ -126,21 +217,26 @@ def train_japanese(c: float) -> dict[str, Any]:
 
 
 def write(name: str, model: LinearModel, c: float, source: str, heldout: dict[str, Any]) -> None:
-    data = model.to_json(trained_on=source, l2_c=c, heldout=heldout)
+    write_json(name, model.to_json(trained_on=source, l2_c=c, heldout=heldout), len(model.weights))
+
+
+def write_json(name: str, data: dict[str, Any], n_features: int) -> None:
     path = PACKAGE_DIR / name
     path.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), mtime=0))
-    print(f"wrote {path} ({path.stat().st_size // 1024} KiB, {len(model.weights)} features)")
+    print(f"wrote {path} ({path.stat().st_size // 1024} KiB, {n_features} features)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--english-c", type=float, default=0.2, help="inverse L2 strength (default 0.2)")
+    parser.add_argument("--english-c", type=float, default=0.3, help="stage one (words) inverse L2 strength")
+    parser.add_argument("--combine-c", type=float, default=1.0, help="stage two (combiner) inverse L2 strength")
+    parser.add_argument("--negative-weight", type=float, default=1.3, help="stage two weight of negative rows")
     parser.add_argument("--japanese-c", type=float, default=2.0, help="inverse L2 strength (default 2.0)")
     parser.add_argument("--only", choices=("en", "ja"), help="train one language only")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.only in (None, "en"):
-        train_english(args.english_c)
+        train_english(args.english_c, args.combine_c, args.negative_weight)
     if args.only in (None, "ja"):
         train_japanese(args.japanese_c)
     print(f"done in {time.perf_counter() - started:.0f} s")

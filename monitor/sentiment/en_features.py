@@ -1,8 +1,9 @@
 """English features shared by the scorer and by `bench/train_sentiment.py` (the two must never drift apart).
 
-A text becomes a sparse dict: word unigrams and bigrams (negated words marked, words after a contrast marked), the
-VADER compound of its sentences (mean, most negative, most positive), and counts of complaint and review phrases that
-carry no "bad word" but mean trouble ("stopped working after two days", "waited forty minutes", "want a refund").
+Two stages. `word_features`: word unigrams and bigrams (negated words marked, words after a contrast marked), read by
+a words-only model. `combine_features`: that model's scores next to the VADER compound of the sentences (mean, most
+negative, most positive) and of the whole text, counts of complaint and review phrases that carry no "bad word" but
+mean trouble ("stopped working after two days", "waited forty minutes", "want a refund"), and informal-post marks.
 """
 
 from __future__ import annotations
@@ -112,9 +113,8 @@ def style(text: str) -> list[str]:
     return marks
 
 
-def features(text: str, compounds: Sequence[float], whole: float) -> dict[str, float]:
-    """The sparse feature dict of one text whose sentences VADER scored `compounds` (at least one value) and
-    whose whole text VADER scored `whole`."""
+def word_features(text: str) -> dict[str, float]:
+    """Stage one: word unigrams (negated words marked `!`, words after a contrast also as `>word`) and bigrams."""
     toks = tokens(text)
     feats: dict[str, float] = {}
     plain = [t.lstrip(">") for t in toks]
@@ -125,26 +125,37 @@ def features(text: str, compounds: Sequence[float], whole: float) -> dict[str, f
             feats["w:" + tok] = 1.0
     for a, b in itertools.pairwise(plain):
         feats["b:" + a + " " + b] = 1.0
+    return feats
+
+
+def combine_features(
+    text: str, word_negative: float, word_positive: float, compounds: Sequence[float], whole: float
+) -> dict[str, float]:
+    """Stage two: the word model's negative-vs-rest and positive-vs-rest scores (log-odds), VADER's compound of the
+    sentences (mean, most negative, most positive, binned) and of the whole text, complaint phrases, and the marks
+    of an informal post crossed with both VADER and the word scores, so that chatty posts can lean on VADER (built
+    for them) and review prose on the words. `compounds` has at least one value."""
     mean = sum(compounds) / len(compounds)
-    feats["v:mean"] = mean * VADER_SCALE
-    feats["v:min"] = min(compounds) * VADER_SCALE
-    feats["v:max"] = max(compounds) * VADER_SCALE
-    feats["v:neg"] = float(mean <= -0.05)
-    feats["v:pos"] = float(mean >= 0.05)
-    # Bins let the linear model trust a strong VADER verdict more than a weak one (VADER is sharp on social posts).
-    feats[f"vb:{round(mean * 4)}"] = 1.0
-    feats[f"vmin:{round(min(compounds) * 4)}"] = 1.0
-    feats["v:all"] = whole * VADER_SCALE
-    feats[f"va:{round(whole * 4)}"] = 1.0
-    for mark in style(text):
-        feats["st:" + mark] = 1.0
-        feats[f"st:{mark}:va{round(whole * 4)}"] = 1.0
-        feats[f"st:{mark}:v"] = whole * VADER_SCALE
+    low = min(compounds)
+    feats: dict[str, float] = {
+        "s:neg": word_negative,
+        "s:pos": word_positive,
+        "v:mean": mean * VADER_SCALE,
+        "v:min": low * VADER_SCALE,
+        "v:max": max(compounds) * VADER_SCALE,
+        "v:all": whole * VADER_SCALE,
+        "v:neg": float(mean <= -0.05),
+        "v:pos": float(mean >= 0.05),
+        f"va:{round(whole * 4)}": 1.0,
+        f"vmin:{round(low * 4)}": 1.0,
+    }
     hits = complaint_hits(text)
     if hits:
         feats["c:complaint"] = float(min(hits, 3))
-    if text.count("!") >= 2:
-        feats["p:!!"] = 1.0
-    if "?" in text:
-        feats["p:?"] = 1.0
+    for mark in style(text):
+        feats["st:" + mark] = 1.0
+        feats[f"st:{mark}:v"] = whole * VADER_SCALE
+        feats[f"st:{mark}:va{round(whole * 4)}"] = 1.0
+        feats[f"st:{mark}:sneg"] = word_negative
+        feats[f"st:{mark}:spos"] = word_positive
     return feats

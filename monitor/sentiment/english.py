@@ -1,9 +1,11 @@
-"""The English backend: VADER per sentence, plus a small linear model over words, VADER scores and complaint phrases.
+"""The English backend: VADER per sentence, plus a small two-stage linear model.
 
 VADER alone misses complaints written without "bad words" and averages one furious sentence away in a long friendly
-post. The linear model (trained by `bench/train_sentiment.py` on the VADER authors' human-rated corpora) sees VADER's
-verdict as a feature next to the words, so it keeps VADER's strength on social posts. A post of several sentences is
-also scored sentence by sentence, and its worst sentence counts at full weight.
+post. Stage one reads words only (NB-weighted logistic regression, negative-vs-rest and positive-vs-rest); stage two,
+a small 3-class model, combines those two scores with VADER's sentence scores, complaint phrases and the marks of an
+informal post, so it keeps VADER's strength on social posts. Both are trained by `bench/train_sentiment.py` on the
+VADER authors' human-rated corpora, stage two on out-of-fold stage-one scores. A post of several sentences is also
+scored sentence by sentence, and its worst sentence counts at full weight.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import re
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.sentiment.backend import Polarity
-from monitor.sentiment.en_features import features
-from monitor.sentiment.linear import LinearModel, load_packaged
+from monitor.sentiment.en_features import combine_features, word_features
+from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_json
 from monitor.sentiment.text import sentences
 
 MODEL_FILE = "en_model.json.gz"
@@ -33,15 +35,30 @@ WHOLE_TEXT_VADER_CHARS = 1_000
 class EnglishBackend:
     languages = frozenset({"en"})
 
-    def __init__(self, model: LinearModel, vader: SentimentIntensityAnalyzer | None = None) -> None:
-        if model.classes != ("negative", "neutral", "positive"):
-            raise ValueError(f"English model classes {model.classes}, expected negative/neutral/positive")
-        self._model = model
+    def __init__(
+        self, words: LinearModel, combine: LinearModel, vader: SentimentIntensityAnalyzer | None = None
+    ) -> None:
+        if words.classes != ("negative", "positive") or not words.one_vs_rest:
+            raise ValueError(f"English word model classes {words.classes}, expected one-vs-rest negative/positive")
+        if combine.classes != ("negative", "neutral", "positive"):
+            raise ValueError(f"English model classes {combine.classes}, expected negative/neutral/positive")
+        self._words = words
+        self._model = combine
         self._vader = vader or SentimentIntensityAnalyzer()
 
     @classmethod
     def packaged(cls) -> EnglishBackend:
-        return cls(load_packaged(MODEL_FILE))
+        data = load_packaged_json(MODEL_FILE)
+        try:
+            words, combine = data["words"], data["combine"]
+        except KeyError as exc:
+            raise ModelFileError(f"{MODEL_FILE} lacks the {exc} model") from exc
+        return cls(LinearModel.from_json(words), LinearModel.from_json(combine))
+
+    def word_scores(self, text: str) -> tuple[float, float]:
+        """Stage one: (negative-vs-rest, positive-vs-rest) log-odds from the words alone."""
+        neg, pos = self._words.logits(word_features(text))
+        return neg, pos
 
     def compound(self, text: str) -> float:
         return float(self._vader.polarity_scores(text)["compound"])
@@ -63,13 +80,10 @@ class EnglishBackend:
             whole = sum(compounds) / len(compounds)
         return parts, compounds, whole
 
-    def overall_features(self, text: str) -> dict[str, float] | None:
-        """The features of the whole text (what the model is trained on)."""
-        analysed = self.analyse(text)
-        if analysed is None:
-            return None
-        parts, compounds, whole = analysed
-        return features(" ".join(parts), compounds, whole)
+    def combine_features(self, text: str, compounds: list[float], whole: float) -> dict[str, float]:
+        """Stage two's features of one (joined) text."""
+        neg, pos = self.word_scores(text)
+        return combine_features(text, neg, pos, compounds, whole)
 
     def polarity(self, text: str) -> Polarity | None:
         analysed = self.analyse(text)
@@ -90,7 +104,7 @@ class EnglishBackend:
         return worst
 
     def _probabilities(self, text: str, compounds: list[float], whole: float) -> Polarity:
-        feats = features(text, compounds, whole)
+        feats = self.combine_features(text, compounds, whole)
         neg, neu, pos = self._model.probabilities(feats)
         hits = min(2.0, feats.get("c:complaint", 0.0))
         if hits:

@@ -5,6 +5,9 @@ arrays for it, and the default install needs no numpy. The file is written by `b
 
     {"format": 1, "classes": ["negative", ...], "bias": [b0, b1, ...], "weights": {"feature": [w0, w1, ...], ...},
      "trained_on": "...", "heldout": {...}}
+
+A model with `"one_vs_rest": true` holds one independent binary scorer per class (one weight per class even for
+two classes); its `logits` are the raw scores and its `probabilities` one sigmoid per class.
 """
 
 from __future__ import annotations
@@ -29,9 +32,15 @@ class LinearModel:
     classes: tuple[str, ...]
     bias: tuple[float, ...]
     weights: Mapping[str, tuple[float, ...]]
+    one_vs_rest: bool = False
 
-    def probabilities(self, features: Mapping[str, float]) -> tuple[float, ...]:
-        """Softmax class probabilities, in the order of `classes`; unknown features are ignored."""
+    @property
+    def width(self) -> int:
+        """Weights per feature: one per class, but a single logit for a plain two-class model."""
+        return 1 if len(self.classes) == 2 and not self.one_vs_rest else len(self.classes)
+
+    def logits(self, features: Mapping[str, float]) -> list[float]:
+        """Bias plus weighted features, one value per weight column; unknown features are ignored."""
         logits = list(self.bias)
         n = len(logits)
         weights = self.weights
@@ -40,8 +49,15 @@ class LinearModel:
             if w is not None:
                 for k in range(n):
                     logits[k] += w[k] * value
-        if n == 1:  # binary model stored as one logit for the second class
-            p = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logits[0]))))
+        return logits
+
+    def probabilities(self, features: Mapping[str, float]) -> tuple[float, ...]:
+        """Softmax class probabilities, in the order of `classes` (one sigmoid per class when one-vs-rest)."""
+        logits = self.logits(features)
+        if self.one_vs_rest:
+            return tuple(_sigmoid(v) for v in logits)
+        if len(logits) == 1:  # binary model stored as one logit for the second class
+            p = _sigmoid(logits[0])
             return (1.0 - p, p)
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
@@ -54,28 +70,42 @@ class LinearModel:
             raise ModelFileError(f"model format {data.get('format')!r}, expected {FORMAT}")
         classes = tuple(str(c) for c in data["classes"])
         bias = tuple(float(b) for b in data["bias"])
-        width = 1 if len(classes) == 2 else len(classes)
+        one_vs_rest = bool(data.get("one_vs_rest", False))
+        width = 1 if len(classes) == 2 and not one_vs_rest else len(classes)
         if len(bias) != width:
             raise ModelFileError(f"{len(bias)} bias values for classes {classes}")
         weights = {str(k): tuple(float(x) for x in v) for k, v in data["weights"].items()}
         if any(len(w) != width for w in weights.values()):
             raise ModelFileError("a weight vector does not match the number of classes")
-        return cls(classes=classes, bias=bias, weights=weights)
+        return cls(classes=classes, bias=bias, weights=weights, one_vs_rest=one_vs_rest)
 
     def to_json(self, **extra: Any) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "classes": list(self.classes),
+            **({"one_vs_rest": True} if self.one_vs_rest else {}),
             "bias": [round(b, 5) for b in self.bias],
             "weights": {k: [round(x, 5) for x in v] for k, v in sorted(self.weights.items())},
             **extra,
         }
 
 
-def load_packaged(name: str) -> LinearModel:
-    """Load `name` (a .json.gz file shipped in this package)."""
+def _sigmoid(v: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, v))))
+
+
+def load_packaged_json(name: str) -> dict[str, Any]:
+    """The decoded content of `name` (a .json.gz file shipped in this package)."""
     try:
         raw = resources.files("monitor.sentiment").joinpath(name).read_bytes()
     except FileNotFoundError as exc:
         raise ModelFileError(f"model file {name} is missing from the package") from exc
-    return LinearModel.from_json(json.loads(gzip.decompress(raw)))
+    data = json.loads(gzip.decompress(raw))
+    if not isinstance(data, dict):
+        raise ModelFileError(f"model file {name} does not hold a JSON object")
+    return data
+
+
+def load_packaged(name: str) -> LinearModel:
+    """Load `name` (a .json.gz file shipped in this package)."""
+    return LinearModel.from_json(load_packaged_json(name))

@@ -29,3 +29,24 @@ def test_lexicon_negation_flips() -> None:
 )
 def test_ratings_map_to_five_stars(rating: float, scale: float | None, stars: float) -> None:
     assert stars_out_of_five(rating, scale) == pytest.approx(stars)
+
+
+def test_one_vs_rest_model_round_trips_and_scores_each_class_alone() -> None:
+    from monitor.sentiment.linear import LinearModel
+
+    model = LinearModel(("negative", "positive"), (0.0, -1.0), {"w:bad": (2.0, -1.0)}, one_vs_rest=True)
+    again = LinearModel.from_json(model.to_json())
+    assert again == model
+    assert again.logits({"w:bad": 1.0, "w:unknown": 1.0}) == [2.0, -2.0]
+    neg, pos = again.probabilities({"w:bad": 1.0})
+    assert neg > 0.5 > pos
+
+
+def test_packaged_english_model_is_two_stage() -> None:
+    from monitor.sentiment.english import EnglishBackend
+
+    backend = EnglishBackend.packaged()
+    neg, pos = backend.word_scores("it stopped working after two days and i want a refund")
+    assert neg > pos
+    polarity = backend.polarity("It stopped working after two days. I want a refund.")
+    assert polarity is not None and polarity.negative > polarity.positive
