@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from alerts.policy import BROKEN_AFTER, quiet_until, rate_limited_until, retry_delay
 from alerts.render import AckLink, AlertItem, Message, render, render_notice
 from monitor.config import Destination
-from monitor.model import ANSWERED_STATUSES
+from monitor.model import ANSWERED_STATUSES, Mention
 from monitor.storage.database import Database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
@@ -96,17 +96,21 @@ class Deliverer:
         health = self.outbox.health(name)
         if not flush and health.next_attempt_at and now < health.next_attempt_at:
             return
-        rows = self._live_rows(self.outbox.pending(name), now, report)
+        rows, mentions = self._live_rows(self.outbox.pending(name), now, report)
         rows = self._hold_back(name, rows, now, report)
         while rows:
             batch, rows = rows[:MAX_ITEMS_PER_MESSAGE], rows[MAX_ITEMS_PER_MESSAGE:]
-            for message, message_rows in self._messages(batch, name, now):
+            for message, message_rows in self._messages(batch, mentions, name, now):
                 if not await self._send(name, message, message_rows, now, report):
                     return
 
-    def _live_rows(self, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
-        """Drop rows whose mention was answered meanwhile: nobody needs an alert about a handled complaint."""
+    def _live_rows(
+        self, rows: list[OutboxRow], now: datetime, report: DeliveryReport
+    ) -> tuple[list[OutboxRow], dict[int, Mention]]:
+        """Drop rows whose mention was answered meanwhile: nobody needs an alert about a handled complaint.
+        Also returns the live rows' mentions, read once for the whole pass."""
         live = []
+        mentions: dict[int, Mention] = {}
         for row in rows:
             mention = self.mentions.get(row.mention_id) if row.mention_id is not None else None
             handled = mention is not None and (
@@ -115,7 +119,7 @@ class Deliverer:
             )
             if handled and mention is not None:
                 with self.db.transaction():
-                    self.outbox.mark_failed([row.id], f"cancelled: mention already {mention.status}")
+                    self.outbox.mark_cancelled([row.id], f"cancelled: mention already {mention.status}")
                     self.events.add(
                         "suppressed",
                         at=now,
@@ -127,7 +131,9 @@ class Deliverer:
                 report.cancelled += 1
                 continue
             live.append(row)
-        return live
+            if mention is not None and mention.id is not None:
+                mentions[mention.id] = mention
+        return live, mentions
 
     def _hold_back(self, name: str, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
         config = self.destinations[name]
@@ -159,7 +165,9 @@ class Deliverer:
             self.outbox.postpone([r.id for r in rows], until, error=reason)
         report.held += len(rows)
 
-    def _messages(self, rows: list[OutboxRow], name: str, now: datetime) -> list[tuple[Message, list[OutboxRow]]]:
+    def _messages(
+        self, rows: list[OutboxRow], mentions: Mapping[int, Mention], name: str, now: datetime
+    ) -> list[tuple[Message, list[OutboxRow]]]:
         channel = self.senders[name].channel
         out: list[tuple[Message, list[OutboxRow]]] = []
         items, item_rows = [], []
@@ -167,7 +175,7 @@ class Deliverer:
             if row.mention_id is None:
                 out.append((render_notice(row.subject or row.rule, row.body or row.reason, channel), [row]))
                 continue
-            mention = self.mentions.get(row.mention_id)
+            mention = mentions.get(row.mention_id)
             if mention is None:
                 continue
             items.append(AlertItem(mention=mention, rule=row.rule, reason=row.reason))
@@ -187,11 +195,8 @@ class Deliverer:
             with self.db.transaction():
                 message_id = self.outbox.log_delivery(name, now, len(rows), message.title)
                 self.outbox.mark_sent(ids, now, message_id)
+                self.mentions.mark_alerted([r.mention_id for r in rows if r.mention_id is not None], now)
                 for row in rows:
-                    if row.mention_id is not None:
-                        mention = self.mentions.get(row.mention_id)
-                        if mention is not None and mention.status == "new":
-                            self.mentions.set_status(row.mention_id, "alerted", now)
                     self.events.add(
                         "alerted",
                         at=now,

@@ -103,7 +103,10 @@ def status(args: argparse.Namespace, load: LoadConfig) -> int:
                 f"{_ago(h.next_check_at, now):20} {config.redact(h.last_error or '')[:80]}"
             )
         depth = outbox.depth()
-        out(f"outbox: {depth.get('pending', 0)} pending, {depth.get('sent', 0)} sent, {depth.get('failed', 0)} failed")
+        out(
+            f"outbox: {depth.get('pending', 0)} pending, {depth.get('sent', 0)} sent, {depth.get('failed', 0)} failed, "
+            f"{depth.get('cancelled', 0)} cancelled (answered before they were due)"
+        )
         for name in config.destinations:
             health = outbox.health(name)
             if health.consecutive_failures:

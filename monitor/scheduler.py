@@ -22,8 +22,6 @@ log = logging.getLogger(__name__)
 
 JITTER = 0.1  # +-10% of the interval, so sources configured alike do not all fire in the same second
 MIN_BACKOFF = timedelta(seconds=60)
-# A source broken this many times in a row is news for the operator (once, and once again when it heals).
-BROKEN_AFTER = 5
 
 
 def next_check_after_success(

@@ -134,6 +134,7 @@ class RuleEngine:
         escalation_rules = [r for r in self.rules if r.is_escalation]
         if not escalation_rules:
             return 0
+        queued_keys = {rule.name: self.outbox.keys_for_rule(rule.name) for rule in escalation_rules}
         for mention in self.mentions.unanswered(ESCALATE_STATUSES):
             assert mention.id is not None
             if mention.fetched_at < now - ESCALATION_HORIZON:
@@ -142,7 +143,7 @@ class RuleEngine:
                 assert rule.unanswered_after is not None
                 if now - mention.fetched_at < rule.unanswered_after:
                     continue
-                if all(self.outbox.exists(alert_key(mention.id, rule.name, d)) for d in rule.notify):
+                if all(alert_key(mention.id, rule.name, d) in queued_keys[rule.name] for d in rule.notify):
                     continue
                 decision = self._evaluate(rule, mention)
                 if not decision.fire:

@@ -31,9 +31,7 @@ class Digests:
         self.events = Events(db)
 
     def settled(self, scheduled_for: datetime, brand: str) -> bool:
-        row = self.db.one(
-            "SELECT 1 FROM digests WHERE scheduled_for = ? AND brand = ?", (to_db(scheduled_for), brand)
-        )
+        row = self.db.one("SELECT 1 FROM digests WHERE scheduled_for = ? AND brand = ?", (to_db(scheduled_for), brand))
         return row is not None
 
     def settle(self, scheduled_for: datetime, brand: str, sent_at: datetime | None) -> None:

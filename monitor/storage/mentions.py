@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from monitor.model import Mention
@@ -115,6 +116,14 @@ class Mentions:
     def set_status(self, mention_id: int, status: str, now: datetime) -> None:
         self.db.execute(
             "UPDATE mentions SET status = ?, status_changed_at = ? WHERE id = ?", (status, to_db(now), mention_id)
+        )
+
+    def mark_alerted(self, ids: Sequence[int], now: datetime) -> None:
+        """new -> alerted, decided in the UPDATE itself, so an ack that arrived during the send is never undone."""
+        marks = ",".join("?" * len(ids))
+        self.db.execute(
+            f"UPDATE mentions SET status = 'alerted', status_changed_at = ? WHERE status = 'new' AND id IN ({marks})",  # noqa: S608
+            (to_db(now), *ids),
         )
 
     def set_answered(self, mention_id: int, answered_at: datetime, now: datetime) -> None:

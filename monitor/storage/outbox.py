@@ -68,8 +68,9 @@ class Outbox:
         )
         return cursor.rowcount > 0
 
-    def exists(self, key: str) -> bool:
-        return self.db.one("SELECT 1 FROM outbox WHERE key = ?", (key,)) is not None
+    def keys_for_rule(self, rule: str) -> set[str]:
+        """Every key ever queued for `rule`: one query per timer tick instead of one per mention and destination."""
+        return {r["key"] for r in self.db.query("SELECT key FROM outbox WHERE rule = ?", (rule,))}
 
     def destinations_due(self, now: datetime) -> list[str]:
         rows = self.db.query(
@@ -101,6 +102,14 @@ class Outbox:
             f"UPDATE outbox SET due_at = ?, last_error = COALESCE(?, last_error), "  # noqa: S608
             f"attempts = attempts + ? WHERE id IN ({marks})",
             (to_db(until), error, int(attempt), *ids),
+        )
+
+    def mark_cancelled(self, ids: list[int], reason: str) -> None:
+        """Not sent and not to be: the mention was answered before the alert was due (not a failure)."""
+        marks = ",".join("?" * len(ids))
+        self.db.execute(
+            f"UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id IN ({marks})",  # noqa: S608
+            (reason, *ids),
         )
 
     def mark_failed(self, ids: list[int], error: str) -> None:

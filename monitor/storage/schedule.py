@@ -94,9 +94,6 @@ class Schedule:
         row = self.db.one("SELECT consecutive_errors FROM sources WHERE name = ?", (name,))
         return int(row["consecutive_errors"]) if row else 0
 
-    def set_broken_notified(self, name: str, value: bool) -> None:
-        self.db.execute("UPDATE sources SET broken_notified = ? WHERE name = ?", (int(value), name))
-
     def health(self, name: str) -> SourceHealth | None:
         rows = self._health("WHERE name = ?", (name,))
         return rows[0] if rows else None
