@@ -25,6 +25,10 @@ How the text reaches the service (we escape ourselves, see render.py; Apprise mu
   - everything else: body_format=TEXT, which each plugin converts safely (escaped for HTML or Markdown services).
     Attachments are not sent to these (a JSON webhook would carry them base64-encoded in its payload).
 
+The message key (see delivery.py) travels as a header where the plugin sends headers we choose: `Idempotency-Key`
+for the JSON, XML and form webhooks and the other HTTP plugins with custom headers, `X-Mention-Monitor-Key` for
+e-mail. (Apprise writes the e-mail Message-ID itself, a fresh one per send, so it cannot carry the key.)
+
 Time: HTTP plugins take `cto`/`rto` URL arguments (connect/read timeouts, 4 s each by default), the email plugin a
 15 s socket timeout; on top, every call has an overall deadline (`timeout`), after which Apprise reports TIMEOUT
 and abandons the worker. A timed-out send may still arrive: it is reported retryable, and the receiving side may
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -57,6 +62,8 @@ _SMTP_REPLY = re.compile(r"Socket Exception: \((\d{3}),")
 _SMTP_REFUSED = re.compile(r"was refused: (\d{3})\b")
 _CONNECTION = re.compile(r"connection error|timed out|timeout|refused|unreachable|reset by peer", re.IGNORECASE)
 _TOKEN_SPLIT = re.compile(r"[/:@?&=#,;+\s]+")
+KEY_HEADER = "Idempotency-Key"
+EMAIL_KEY_HEADER = "X-Mention-Monitor-Key"
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,11 @@ class AppriseDestination:
         # What the email plugin parsed from `inline=` (absent elsewhere), not our own reading of the URL.
         self._inline = self._channel == "email" and getattr(plugin, "inline", False) is True
         self._asset = asset
+        # Plugins that send headers of our choosing keep them in a `headers` dict (the URL's `+Name=value`).
+        headers = getattr(plugin, "headers", None)
+        self._headers: dict[str, str] | None = dict(headers) if isinstance(headers, dict) else None
+        self._plugin = plugin
+        self._lock = threading.Lock()  # the key header is set on the shared plugin for the length of one send
         self._apprise = apprise.Apprise(asset=asset)
         self._apprise.add(plugin)
         self._redacted = self._apprise.urls(privacy=True)[0]
@@ -215,17 +227,22 @@ class AppriseDestination:
             for filename, mimetype, data in attachments:
                 memory = AttachMemory(content=data, name=filename, mimetype=mimetype)  # type: ignore[no-untyped-call]
                 attach.add(memory)
-        result = self._apprise.notify(
-            body=body,
-            title=message.title,
-            body_format=body_format,
-            attach=attach,
-            timeout=self._timeout,
-            # Apprise logs an SMTP failure's reply code (535 bad login, 550...) only at DEBUG, and captures only
-            # what the `apprise` logger lets through: with that logger at DEBUG a failed login is permanent, at
-            # the default WARNING it reads as a connection error (retryable).
-            log_level=logging.DEBUG,
-        )
+        with self._lock:
+            if self._headers is not None:
+                header = EMAIL_KEY_HEADER if self._channel == "email" else KEY_HEADER
+                extra = {header: escape.one_line(message.key)[:100]} if message.key else {}
+                self._plugin.headers = {**self._headers, **extra}  # type: ignore[attr-defined]
+            result = self._apprise.notify(
+                body=body,
+                title=message.title,
+                body_format=body_format,
+                attach=attach,
+                timeout=self._timeout,
+                # Apprise logs an SMTP failure's reply code (535 bad login, 550...) only at DEBUG, and captures
+                # only what the `apprise` logger lets through: with that logger at DEBUG a failed login is
+                # permanent, at the default WARNING it reads as a connection error (retryable).
+                log_level=logging.DEBUG,
+            )
         with result:
             return self._classify(result)
 

@@ -1,13 +1,20 @@
 """The delivery worker: takes due outbox rows, groups them per destination, sends, and records what was accepted.
 
 Order per destination: hold back what quiet hours or the rate limit say must wait (never dropped), group the rest
-into one message, send it in a worker thread (Apprise blocks and sleeps), then in one transaction: log the delivery,
-mark the rows sent, move the mentions to `alerted`. A crash before that transaction means at most a resend.
+into one message, record which rows it holds under a message key, send it in a worker thread (Apprise blocks and
+sleeps), then in one transaction: log the delivery, mark the rows sent, move the mentions to `alerted`.
+
+A crash (or a timeout) after the destination accepted a message and before that transaction means the message is
+sent again. It is sent again *as the same message*: the rows recorded under a key are resent together, first, under
+that key, which travels with the message (HTTP `Idempotency-Key`, e-mail `X-Mention-Monitor-Key`), so the receiving
+side can recognise the repeat. No sender can close that window alone; this makes it visible and deduplicable.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -98,10 +105,21 @@ class Deliverer:
             return
         rows, mentions = self._live_rows(self.outbox.pending(name), now, report)
         rows = self._hold_back(name, rows, now, report)
-        while rows:
-            batch, rows = rows[:MAX_ITEMS_PER_MESSAGE], rows[MAX_ITEMS_PER_MESSAGE:]
+        # Messages put together before a crash or a failed attempt go first, as they were, under their key.
+        claimed: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            if row.send_key is not None:
+                claimed.setdefault(row.send_key, []).append(row)
+        batches = list(claimed.values())
+        fresh = [r for r in rows if r.send_key is None]
+        batches += [fresh[i : i + MAX_ITEMS_PER_MESSAGE] for i in range(0, len(fresh), MAX_ITEMS_PER_MESSAGE)]
+        for batch in batches:
             for message, message_rows in self._messages(batch, mentions, name, now):
-                if not await self._send(name, message, message_rows, now, report):
+                key = message_rows[0].send_key or message_key(message_rows)
+                if any(r.send_key != key for r in message_rows):
+                    with self.db.transaction():
+                        self.outbox.claim([r.id for r in message_rows], key)
+                if not await self._send(name, dataclasses.replace(message, key=key), message_rows, now, report):
                     return
 
     def _live_rows(
@@ -139,9 +157,11 @@ class Deliverer:
         config = self.destinations[name]
         quiet = quiet_until(config.quiet_hours, now, self.zone)
         if quiet is not None:
-            held = [r for r in rows if r.priority != "high"]
+            # A message already put together (it has a key) waits whole when any of it must, to go out as it was.
+            waiting = {r.send_key or f"row:{r.id}" for r in rows if r.priority != "high"}
+            held = [r for r in rows if (r.send_key or f"row:{r.id}") in waiting]
             self._hold(held, quiet, f"held: quiet hours until {quiet.astimezone(self.zone):%H:%M}", now, report)
-            rows = [r for r in rows if r.priority == "high"]
+            rows = [r for r in rows if (r.send_key or f"row:{r.id}") not in waiting]
         limited = rate_limited_until(self.outbox.deliveries_since(name, now - _HOUR), config.rate_limit, now)
         if limited is not None and rows:
             self._hold(rows, limited, f"held: rate limit of {config.rate_limit} messages an hour", now, report)
@@ -265,3 +285,9 @@ class Deliverer:
 
 
 _HOUR = timedelta(hours=1)
+
+
+def message_key(rows: list[OutboxRow]) -> str:
+    """A message's key, from the outbox keys of its rows: stable, opaque, and the same for the same rows."""
+    digest = hashlib.sha256("\n".join(sorted(r.key for r in rows)).encode()).hexdigest()
+    return f"mm-{digest[:32]}"

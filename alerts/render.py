@@ -87,6 +87,9 @@ class Message:
     title: str
     body: str
     html: str | None = None  # only for email
+    # The same for every attempt to send this message, including one after a crash: the receiving side can tell a
+    # repeat (HTTP `Idempotency-Key`, e-mail `X-Mention-Monitor-Key`). Empty for messages outside the outbox.
+    key: str = ""
 
 
 @dataclass(frozen=True)

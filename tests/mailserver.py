@@ -21,11 +21,17 @@ class MailServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        # Keep the next N messages but answer 451, as a server does that stored a message and then failed to
+        # confirm it (for the sender, the same as being killed between the server's "accepted" and its own record).
+        self.keep_but_fail = 0
         self._controller: Controller | None = None
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))  # type: ignore[arg-type]
+        if self.keep_but_fail:
+            self.keep_but_fail -= 1
+            return "451 4.3.0 Temporary failure, try again"
         return "250 Message accepted for delivery"
 
     def url(self, to: str = "owner@example.com") -> str:

@@ -209,6 +209,23 @@ def test_a_down_mail_server_delays_alerts_and_loses_none(
     assert "Worst coffee" in mail.html() or "burnt" in mail.html()
 
 
+def test_an_alert_sent_again_after_an_unconfirmed_send_carries_the_same_key(
+    app: App, mail: MailServer, clock: FixedClock
+) -> None:
+    mail.keep_but_fail = 1  # the server keeps the message but the daemon never learns it was accepted
+    cycle(app)
+    assert len(mail.messages) == 1
+    assert app.db.one("SELECT state FROM outbox")["state"] == "pending"  # type: ignore[index]
+    clock.advance(timedelta(minutes=5))
+    deliver(app)
+    assert len(mail.messages) == 2
+    first, again = (m["X-Mention-Monitor-Key"] for m in mail.messages)
+    # The same message under the same key: a mail filter (or the reader) can tell it is a repeat, not a new alert.
+    assert first and first == again
+    assert mail.messages[0]["Subject"] == mail.messages[1]["Subject"]
+    assert app.db.one("SELECT state FROM outbox")["state"] == "sent"  # type: ignore[index]
+
+
 def test_rules_test_replays_history_and_sends_nothing(app: App, mail: MailServer) -> None:
     from rules.engine import replay
 

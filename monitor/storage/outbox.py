@@ -30,6 +30,7 @@ class OutboxRow:
     state: str
     attempts: int
     last_error: str | None
+    send_key: str | None = None  # set when the row was put in a message about to be sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,14 @@ class Outbox:
 
     def all_pending(self) -> list[OutboxRow]:
         return [_row(r) for r in self.db.query("SELECT * FROM outbox WHERE state = 'pending' ORDER BY id")]
+
+    def claim(self, ids: list[int], send_key: str) -> None:
+        """Record, before sending, which message these rows go in: a resend after a crash reuses the key."""
+        marks = ",".join("?" * len(ids))
+        self.db.execute(
+            f"UPDATE outbox SET send_key = ? WHERE id IN ({marks}) AND state = 'pending'",  # noqa: S608
+            (send_key, *ids),
+        )
 
     def mark_sent(self, ids: list[int], now: datetime, message_id: int) -> None:
         marks = ",".join("?" * len(ids))
@@ -207,4 +216,5 @@ def _row(r: sqlite3.Row) -> OutboxRow:
         state=r["state"],
         attempts=int(r["attempts"]),
         last_error=r["last_error"],
+        send_key=r["send_key"],
     )

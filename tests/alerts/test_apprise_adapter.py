@@ -17,7 +17,7 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -298,6 +298,20 @@ def test_json_webhook_receives_the_plain_text_form(server: LoopbackServer) -> No
     assert "mention-monitor ack 42" in payload["message"]
     assert REVIEW_URL in payload["message"]
     assert "<!channel>" not in payload["message"] and "](" not in payload["message"]
+
+
+def test_a_webhook_gets_the_message_key_as_idempotency_key_and_keeps_the_operators_headers(
+    server: LoopbackServer,
+) -> None:
+    server.route("/hook", status=200, body=b"{}")
+    destination = AppriseDestination("ops_hook", f"json://127.0.0.1:{server.port}/hook?+X-Team=support")
+
+    assert destination.send(replace(alert("webhook"), key="mm-0123abcd")).ok
+    assert destination.send(alert("webhook")).ok  # a message outside the outbox (test-alert) has no key
+
+    keyed, plain = server.requests
+    assert keyed.headers["idempotency-key"] == "mm-0123abcd" and keyed.headers["x-team"] == "support"
+    assert "idempotency-key" not in plain.headers and plain.headers["x-team"] == "support"
 
 
 def test_a_webhook_ignores_attachments(server: LoopbackServer) -> None:
