@@ -13,6 +13,7 @@ from datetime import timedelta
 from alerts.apprise_adapter import AppriseDestination
 from alerts.delivery import Deliverer
 from alerts.digest_timer import parse_schedule
+from alerts.source_health import SourceWatch
 from monitor.clock import Clock
 from monitor.config import Config
 from monitor.durations import parse_duration
@@ -78,6 +79,7 @@ class App:
     spikes: SpikeWatcher
     deliverer: Deliverer
     schedule: Schedule
+    source_watch: SourceWatch
     rng: random.Random
     signer: Signer | None = None
 
@@ -153,6 +155,19 @@ def build(
     with db.transaction():
         for source in checked.sources:
             schedule.ensure(source.name, source.kind, now)
+    source_watch = SourceWatch(db, sources=[s.name for s in checked.sources], destinations=list(checked.senders))
     return App(
-        checked, clock, db, http, scorer, pipeline, engine, spikes, deliverer, schedule, rng or random.Random(), signer
+        checked,
+        clock,
+        db,
+        http,
+        scorer,
+        pipeline,
+        engine,
+        spikes,
+        deliverer,
+        schedule,
+        source_watch,
+        rng or random.Random(),
+        signer,
     )

@@ -37,6 +37,7 @@ class CycleReport:
     escalations: int = 0
     spikes: int = 0
     delivered: int = 0
+    source_notices: int = 0
 
 
 async def poll_one(app: App, source_name: str) -> PollOutcome:
@@ -58,6 +59,7 @@ async def timers(app: App, *, flush: bool, extra: tuple[Timer, ...] = ()) -> Cyc
     report = CycleReport()
     report.escalations = app.engine.escalate(now)
     report.spikes = app.spikes.check(now)
+    report.source_notices = app.source_watch.check(now)
     for timer in extra:
         await timer(app, now)
     delivery = await app.deliverer.deliver_due(app.clock.now(), flush=flush)

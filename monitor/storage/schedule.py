@@ -94,6 +94,9 @@ class Schedule:
         row = self.db.one("SELECT consecutive_errors FROM sources WHERE name = ?", (name,))
         return int(row["consecutive_errors"]) if row else 0
 
+    def set_broken_notified(self, name: str, notified: bool) -> None:
+        self.db.execute("UPDATE sources SET broken_notified = ? WHERE name = ?", (int(notified), name))
+
     def health(self, name: str) -> SourceHealth | None:
         rows = self._health("WHERE name = ?", (name,))
         return rows[0] if rows else None
