@@ -7,6 +7,7 @@ import pytest
 
 from monitor.clock import FixedClock
 from tests.loopback import LoopbackServer
+from tests.mailserver import MailServer
 
 
 @pytest.fixture
@@ -18,3 +19,11 @@ def server() -> Iterator[LoopbackServer]:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def mail() -> Iterator[MailServer]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+    server = MailServer().start()
+    yield server
+    server.stop()

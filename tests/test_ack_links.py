@@ -4,12 +4,10 @@ only with a link we made, and only until it expires."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 
 from monitor.clock import FixedClock
 from monitor.web import AckServer, Signer
@@ -19,13 +17,6 @@ from tests.mailserver import MailServer, free_port
 
 FEED = (ROOT / "tests" / "data" / "acme_feed.xml").read_bytes()
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/a\?[^\s\"<]+")
-
-
-@pytest.fixture
-def mail() -> Iterator[MailServer]:
-    server = MailServer().start()
-    yield server
-    server.stop()
 
 
 def test_a_link_verifies_and_a_forged_or_stale_one_does_not(clock: FixedClock) -> None:

@@ -19,13 +19,6 @@ from tests.mailserver import MailServer
 FEED = (ROOT / "tests" / "data" / "acme_feed.xml").read_bytes()
 
 
-@pytest.fixture
-def mail() -> Iterator[MailServer]:
-    server = MailServer().start()
-    yield server
-    server.stop()
-
-
 def config(feed_url: str, mail_url: str, destination_extra: str = "", rules: str = "") -> str:
     return f"""
 [[brands]]

@@ -138,6 +138,7 @@ notify = ["hook"]
         if not reached:
             break
     daemon = start()
+    polled = receiver.polls
     with sqlite3.connect(tmp_path / "monitor.db") as db:
 
         def all_delivered() -> bool:
@@ -149,6 +150,8 @@ notify = ["hook"]
 
         assert receiver.wait_until(all_delivered), f"seed {seed}: delivered {len(set(receiver.ids()))} of {ALERTS}"
         stored_ids = {row[0] for row in db.execute("SELECT id FROM mentions")}
+    # Stop it once it is running (a SIGTERM during interpreter start-up ends it before its handler is installed).
+    assert receiver.wait_until(lambda: receiver.polls > polled)
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(timeout=WAIT) == 0
 

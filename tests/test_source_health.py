@@ -3,11 +3,8 @@ nothing for a single failure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from monitor.clock import FixedClock
 from tests.apps import close, cycle, make_app
@@ -15,13 +12,6 @@ from tests.loopback import ROOT, LoopbackServer
 from tests.mailserver import MailServer
 
 FEED = (ROOT / "tests" / "data" / "acme_feed.xml").read_bytes()
-
-
-@pytest.fixture
-def mail() -> Iterator[MailServer]:
-    server = MailServer().start()
-    yield server
-    server.stop()
 
 
 def config(feed_url: str, mail_url: str, hook_url: str) -> str:

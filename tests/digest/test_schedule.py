@@ -7,7 +7,6 @@ Apprise mailto:// destination, and a fixed clock.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,13 +64,6 @@ def test_bad_schedule_names_the_key(text: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ the timer
-
-
-@pytest.fixture
-def mail() -> Iterator[MailServer]:
-    server = MailServer().start()
-    yield server
-    server.stop()
 
 
 def _app(tmp: Path, mail: MailServer, clock: FixedClock, **digest: object) -> App:
