@@ -1,8 +1,9 @@
 """Train the English and Japanese linear models shipped in monitor/sentiment/, and report held-out figures.
 
-English has two stages: a words-only model (NB log-count-ratio weighted logistic regression, negative-vs-rest and
-positive-vs-rest), then a 3-class model over its scores, VADER's and the informal-post marks. Stage two is trained on
-out-of-fold stage-one scores (honest scores, as at run time), also inside each cross-validation fold.
+English has two stages: two words-only models (NB log-count-ratio weighted logistic regression, negative-vs-rest and
+positive-vs-rest; one over words and their character n-grams, one over words and VADER's lexicon valences), then a
+3-class model over their scores, VADER's and the informal-post marks. Stage two is trained on out-of-fold stage-one
+scores (honest scores, as at run time), also inside each cross-validation fold.
 
     pip install scikit-learn        # training only; the scorer itself needs neither it nor numpy
     python bench/train_sentiment.py
@@ -21,6 +22,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +30,11 @@ import numpy as np
 from sentiment_data import EN_CORPORA, FOLDS, Row, english_rows, figures, japanese_rows
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.sentiment.backend import Backend
-from monitor.sentiment.en_features import combine_features, word_features
+from monitor.sentiment.en_features import combine_features, stage_one_features, subword_part, valence_part
 from monitor.sentiment.english import EnglishBackend
 from monitor.sentiment.japanese import JapaneseBackend, Lexicon, char_ngrams
 from monitor.sentiment.linear import LinearModel
@@ -130,56 +134,74 @@ def fit_words(
     return LinearModel(("negative", "positive"), tuple(biases), out, one_vs_rest=True)
 
 
+@dataclass(frozen=True, slots=True)
+class StageOneC:
+    """Inverse L2 strength of each stage-one model."""
+
+    words: float
+    valences: float
+
+
 class EnglishData:
-    """Per row: VADER's analysis (sentences, compounds, whole) and the stage-one word features, computed once."""
+    """Per row: VADER's analysis (sentences, compounds, whole) and the stage-one features, computed once."""
 
     def __init__(self, rows: Sequence[Row]) -> None:
         self.rows = rows
         self.weights = corpus_weights(rows)
         self.analysed = [_VADER.analyse(r.text) for r in rows]
         self.joined = [" ".join(a[0]) if a else "" for a in self.analysed]
-        self.words = [word_features(t) for t in self.joined]
+        lexicon = SentimentIntensityAnalyzer().lexicon
+        feats = [stage_one_features(t, lexicon) for t in self.joined]
+        self.subwords = [subword_part(f) for f in feats]
+        self.valences = [valence_part(f) for f in feats]
 
-    def fit_words(self, idx: Sequence[int], c: float) -> LinearModel:
+    def fit_words(self, idx: Sequence[int], c: StageOneC) -> tuple[LinearModel, LinearModel]:
         labels = [self.rows[i].gold for i in idx]
-        return fit_words([self.words[i] for i in idx], labels, c, [self.weights[i] for i in idx])
+        weights = [self.weights[i] for i in idx]
+        return (
+            fit_words([self.subwords[i] for i in idx], labels, c.words, weights),
+            fit_words([self.valences[i] for i in idx], labels, c.valences, weights),
+        )
 
-    def combine_feats(self, i: int, words: LinearModel) -> dict[str, float]:
+    def combine_feats(self, i: int, stage_one: tuple[LinearModel, LinearModel]) -> dict[str, float]:
         analysed = self.analysed[i]
         if analysed is None:
             return {}
-        neg, pos = words.logits(self.words[i])
-        return combine_features(self.joined[i], neg, pos, analysed[1], analysed[2])
+        w_neg, w_pos = stage_one[0].logits(self.subwords[i])
+        v_neg, v_pos = stage_one[1].logits(self.valences[i])
+        return combine_features(self.joined[i], (w_neg, w_pos), (v_neg, v_pos), analysed[1], analysed[2])
 
     def fit(
-        self, idx: Sequence[int], c_words: float, c_combine: float, neg_weight: float
-    ) -> tuple[LinearModel, LinearModel]:
-        """Both stages on rows `idx`: stage two on stage-one scores from models that did not see the row."""
+        self, idx: Sequence[int], c: StageOneC, c_combine: float, neg_weight: float
+    ) -> tuple[LinearModel, LinearModel, LinearModel]:
+        """All three models on rows `idx`: stage two on stage-one scores from models that did not see the row."""
         folds = sorted({self.rows[i].fold for i in idx})
         combine_feats: dict[int, dict[str, float]] = {}
         for k in folds:
-            words = self.fit_words([i for i in idx if self.rows[i].fold != k], c_words)
+            stage_one = self.fit_words([i for i in idx if self.rows[i].fold != k], c)
             for i in idx:
                 if self.rows[i].fold == k:
-                    combine_feats[i] = self.combine_feats(i, words)
+                    combine_feats[i] = self.combine_feats(i, stage_one)
         weights = [self.weights[i] * (neg_weight if self.rows[i].gold == "negative" else 1.0) for i in idx]
         combine = fit([combine_feats[i] for i in idx], [self.rows[i].gold for i in idx], EN_CLASSES, c_combine, weights)
-        return self.fit_words(idx, c_words), combine
+        words, valences = self.fit_words(idx, c)
+        return words, valences, combine
 
 
 _VADER = EnglishBackend(
+    LinearModel(("negative", "positive"), (0.0, 0.0), {}, one_vs_rest=True),
     LinearModel(("negative", "positive"), (0.0, 0.0), {}, one_vs_rest=True),
     LinearModel(EN_CLASSES, (0.0, 0.0, 0.0), {}),
 )
 
 
-def train_english(c_words: float, c_combine: float, neg_weight: float) -> dict[str, Any]:
+def train_english(c: StageOneC, c_combine: float, neg_weight: float) -> dict[str, Any]:
     data = EnglishData(english_rows())
     rows = data.rows
     predicted = [""] * len(rows)
     for k in range(FOLDS):
-        words, combine = data.fit([i for i, r in enumerate(rows) if r.fold != k], c_words, c_combine, neg_weight)
-        scorer = Scorer([EnglishBackend(words, combine)])
+        words, valences, combine = data.fit([i for i, r in enumerate(rows) if r.fold != k], c, c_combine, neg_weight)
+        scorer = Scorer([EnglishBackend(words, valences, combine)])
         for i, r in enumerate(rows):
             if r.fold == k:
                 predicted[i] = scorer.score(r.text).label
@@ -190,16 +212,17 @@ def train_english(c_words: float, c_combine: float, neg_weight: float) -> dict[s
         fig = figures([rows[i].gold for i in idx], [predicted[i] for i in idx])
         heldout[corpus] = {k: round(getattr(fig, k), 4) for k in ("n", "precision", "recall", "f1", "macro_f1")}
         print(f"en {corpus:22s} held-out {fig.line()}")
-    words, combine = data.fit(list(range(len(rows))), c_words, c_combine, neg_weight)
+    words, valences, combine = data.fit(list(range(len(rows))), c, c_combine, neg_weight)
     payload = {
         "format": 1,
         "kind": "two-stage",
         "trained_on": "shared/eval/en (VADER ICWSM-2014 dev halves, MIT)",
-        "words": words.to_json(l2_c=c_words),
+        "words": words.to_json(l2_c=c.words),
+        "valences": valences.to_json(l2_c=c.valences),
         "combine": combine.to_json(l2_c=c_combine, negative_weight=neg_weight),
         "heldout": heldout,
     }
-    write_json("en_model.json.gz", payload, len(words.weights) + len(combine.weights))
+    write_json("en_model.json.gz", payload, len(words.weights) + len(valences.weights) + len(combine.weights))
     return heldout
 
 
@@ -228,17 +251,20 @@ def write_json(name: str, data: dict[str, Any], n_features: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--english-c", type=float, default=0.3, help="stage one (words) inverse L2 strength")
+    parser.add_argument("--english-c", type=float, default=0.3, help="stage one (words, subwords) inverse L2 strength")
+    parser.add_argument("--valence-c", type=float, default=0.1, help="stage one (words, valences) inverse L2 strength")
     parser.add_argument("--combine-c", type=float, default=1.0, help="stage two (combiner) inverse L2 strength")
     parser.add_argument("--negative-weight", type=float, default=1.3, help="stage two weight of negative rows")
     parser.add_argument("--japanese-c", type=float, default=2.0, help="inverse L2 strength (default 2.0)")
     parser.add_argument("--only", choices=("en", "ja"), help="train one language only")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    if args.only in (None, "en"):
-        train_english(args.english_c, args.combine_c, args.negative_weight)
-    if args.only in (None, "ja"):
-        train_japanese(args.japanese_c)
+    # One BLAS thread: the matrices are small and sparse, and more threads only contend for the two cores.
+    with threadpool_limits(limits=1):
+        if args.only in (None, "en"):
+            train_english(StageOneC(args.english_c, args.valence_c), args.combine_c, args.negative_weight)
+        if args.only in (None, "ja"):
+            train_japanese(args.japanese_c)
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -1,9 +1,10 @@
 """The English backend: VADER per sentence, plus a small two-stage linear model.
 
 VADER alone misses complaints written without "bad words" and averages one furious sentence away in a long friendly
-post. Stage one reads words only (NB-weighted logistic regression, negative-vs-rest and positive-vs-rest); stage two,
-a small 3-class model, combines those two scores with VADER's sentence scores, complaint phrases and the marks of an
-informal post, so it keeps VADER's strength on social posts. Both are trained by `bench/train_sentiment.py` on the
+post. Stage one reads words only: two NB-weighted logistic regressions (negative-vs-rest and positive-vs-rest), one
+over words and the character n-grams inside them, one over words and VADER's lexicon valence of each. Stage two, a
+small 3-class model, combines their scores with VADER's sentence scores, complaint phrases and the marks of an
+informal post, so it keeps VADER's strength on social posts. All are trained by `bench/train_sentiment.py` on the
 VADER authors' human-rated corpora, stage two on out-of-fold stage-one scores. A post of several sentences is also
 scored sentence by sentence, and its worst sentence counts at full weight.
 """
@@ -16,7 +17,7 @@ import re
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.sentiment.backend import Polarity
-from monitor.sentiment.en_features import combine_features, word_features
+from monitor.sentiment.en_features import combine_features, stage_one_features
 from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_json
 from monitor.sentiment.text import sentences
 
@@ -30,35 +31,57 @@ FURIOUS_NEGATIVE = 0.6
 # alone under-weights it: each hit (at most two) multiplies the odds of "negative" by e^COMPLAINT_BOOST.
 COMPLAINT_BOOST = 0.75
 WHOLE_TEXT_VADER_CHARS = 1_000
+# A text whose words are at least this share known English (the model's vocabulary and VADER's lexicon) is read as
+# English, whatever a language detector says about it: detectors call short English posts Occitan, Swahili or
+# Luxembourgish ("Nervous as hell", "LMAO, AMAZING!"), and an unscored complaint is a missed one.
+RECOGNISE_SHARE = 0.8
+_NOT_WORDS = re.compile(r"(?<!\w)[@#]\w+|https?://\S+")
+_ANY_WORD = re.compile(r"[^\W\d_]+")
 
 
 class EnglishBackend:
     languages = frozenset({"en"})
 
     def __init__(
-        self, words: LinearModel, combine: LinearModel, vader: SentimentIntensityAnalyzer | None = None
+        self,
+        words: LinearModel,
+        valences: LinearModel,
+        combine: LinearModel,
+        vader: SentimentIntensityAnalyzer | None = None,
     ) -> None:
-        if words.classes != ("negative", "positive") or not words.one_vs_rest:
-            raise ValueError(f"English word model classes {words.classes}, expected one-vs-rest negative/positive")
+        for name, model in (("word", words), ("valence", valences)):
+            if model.classes != ("negative", "positive") or not model.one_vs_rest:
+                raise ValueError(f"English {name} model classes {model.classes}, expected one-vs-rest neg/pos")
         if combine.classes != ("negative", "neutral", "positive"):
             raise ValueError(f"English model classes {combine.classes}, expected negative/neutral/positive")
-        self._words = words
+        self._stage_one = LinearModel.side_by_side({"words": words, "valences": valences})
         self._model = combine
         self._vader = vader or SentimentIntensityAnalyzer()
+        self._lexicon: dict[str, float] = self._vader.lexicon
+        vocabulary = [key[2:] for model in (words, valences) for key in model.weights if key.startswith("w:")]
+        self._known = frozenset(piece for w in [*vocabulary, *self._lexicon] for piece in _ANY_WORD.findall(w))
 
     @classmethod
     def packaged(cls) -> EnglishBackend:
         data = load_packaged_json(MODEL_FILE)
         try:
-            words, combine = data["words"], data["combine"]
+            words, valences, combine = data["words"], data["valences"], data["combine"]
         except KeyError as exc:
             raise ModelFileError(f"{MODEL_FILE} lacks the {exc} model") from exc
-        return cls(LinearModel.from_json(words), LinearModel.from_json(combine))
+        return cls(LinearModel.from_json(words), LinearModel.from_json(valences), LinearModel.from_json(combine))
 
-    def word_scores(self, text: str) -> tuple[float, float]:
-        """Stage one: (negative-vs-rest, positive-vs-rest) log-odds from the words alone."""
-        neg, pos = self._words.logits(word_features(text))
-        return neg, pos
+    def recognises(self, text: str) -> bool:
+        """Whether `text` reads as English: most of its words (handles, hashtags and links aside) are known ones."""
+        found = _ANY_WORD.findall(_NOT_WORDS.sub(" ", text[:2_000]).lower())
+        if not found:
+            return False
+        return sum(w in self._known for w in found) >= RECOGNISE_SHARE * len(found)
+
+    def word_scores(self, text: str) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Stage one: (negative-vs-rest, positive-vs-rest) log-odds from the words alone, of the subword model and of
+        the lexicon-valence model."""
+        w_neg, w_pos, v_neg, v_pos = self._stage_one.logits(stage_one_features(text, self._lexicon))
+        return (w_neg, w_pos), (v_neg, v_pos)
 
     def compound(self, text: str) -> float:
         return float(self._vader.polarity_scores(text)["compound"])
@@ -82,8 +105,8 @@ class EnglishBackend:
 
     def combine_features(self, text: str, compounds: list[float], whole: float) -> dict[str, float]:
         """Stage two's features of one (joined) text."""
-        neg, pos = self.word_scores(text)
-        return combine_features(text, neg, pos, compounds, whole)
+        words, valences = self.word_scores(text)
+        return combine_features(text, words, valences, compounds, whole)
 
     def polarity(self, text: str) -> Polarity | None:
         analysed = self.analyse(text)

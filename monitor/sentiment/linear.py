@@ -41,11 +41,21 @@ class LinearModel:
 
     def logits(self, features: Mapping[str, float]) -> list[float]:
         """Bias plus weighted features, one value per weight column; unknown features are ignored."""
+        get = self.weights.get
+        if len(self.bias) == 4:  # unrolled: English stage one scores every text, and a text has a hundred features
+            a, b, c, d = self.bias
+            for name, value in features.items():
+                w = get(name)
+                if w is not None:
+                    a += w[0] * value
+                    b += w[1] * value
+                    c += w[2] * value
+                    d += w[3] * value
+            return [a, b, c, d]
         logits = list(self.bias)
         n = len(logits)
-        weights = self.weights
         for name, value in features.items():
-            w = weights.get(name)
+            w = get(name)
             if w is not None:
                 for k in range(n):
                     logits[k] += w[k] * value
@@ -79,13 +89,35 @@ class LinearModel:
             raise ModelFileError("a weight vector does not match the number of classes")
         return cls(classes=classes, bias=bias, weights=weights, one_vs_rest=one_vs_rest)
 
+    @classmethod
+    def side_by_side(cls, models: Mapping[str, LinearModel]) -> LinearModel:
+        """One one-vs-rest model whose columns are those of `models` (classes named `name:class`), so that one look-up
+        per feature scores them all. A feature one model lacks weighs 0 in its columns."""
+        classes: list[str] = []
+        bias: list[float] = []
+        for name, model in models.items():
+            if not model.one_vs_rest:
+                raise ValueError(f"model {name!r} is not one-vs-rest")
+            classes += [f"{name}:{c}" for c in model.classes]
+            bias += model.bias
+        weights: dict[str, tuple[float, ...]] = {}
+        offset = 0
+        for model in models.values():
+            width = len(model.classes)
+            for feature, w in model.weights.items():
+                row = list(weights.get(feature, (0.0,) * len(classes)))
+                row[offset : offset + width] = w
+                weights[feature] = tuple(row)
+            offset += width
+        return cls(tuple(classes), tuple(bias), weights, one_vs_rest=True)
+
     def to_json(self, **extra: Any) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "classes": list(self.classes),
             **({"one_vs_rest": True} if self.one_vs_rest else {}),
-            "bias": [round(b, 5) for b in self.bias],
-            "weights": {k: [round(x, 5) for x in v] for k, v in sorted(self.weights.items())},
+            "bias": [round(b, 4) for b in self.bias],
+            "weights": {k: [round(x, 4) for x in v] for k, v in sorted(self.weights.items())},
             **extra,
         }
 

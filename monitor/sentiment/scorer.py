@@ -65,7 +65,7 @@ class Scorer:
         language: str | None = None,
     ) -> Score:
         bounded = bound(text or "")
-        lang = language.lower() if language else detect_language(bounded)
+        lang = language.lower() if language else self._detect(bounded)
         polarity = self._polarity(bounded, lang)
         sentiment = polarity.sentiment if polarity is not None else None
         label: Label | None = self.label(polarity) if polarity is not None else None
@@ -75,6 +75,14 @@ class Scorer:
         if sentiment is None or label is None:
             return Score(sentiment=None, label="unscored", language=lang)
         return Score(sentiment=round(sentiment, 4), label=label, language=lang)
+
+    def _detect(self, text: str) -> str | None:
+        """The language of a text with no hint: English when the English backend recognises it (before, and
+        cheaper than, a statistical detector that is unreliable on short posts), else the detector's verdict."""
+        english = self._backends.get("en")
+        if isinstance(english, EnglishBackend) and english.recognises(text):
+            return "en"
+        return detect_language(text)
 
     def _polarity(self, text: str, language: str | None) -> Polarity | None:
         if not text:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.sentiment import detect_language
+from monitor.sentiment import Scorer, detect_language
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,28 @@ def test_detects(text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", ["", "   ", "12345 !!!", "😀😀", "https://example.com/a"])
 def test_no_letters_no_language(text: str) -> None:
     assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Nervous as hell!", "@anonymous death death death death death", "A ragbag of cliches.", "a joyous occasion"],
+)
+def test_short_english_posts_a_detector_mistakes_are_still_scored_as_english(scorer: Scorer, text: str) -> None:
+    # py3langid alone calls these French, Irish, Bikol and Spanish: they would go unscored, complaints missed.
+    assert scorer.score(text).language == "en"
+    assert scorer.score(text).label != "unscored"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("La comida estaba fría y el servicio fue terrible.", "es"),
+        ("Le service était lent et le café froid.", "fr"),
+        ("Het eten was koud en de bediening traag.", "nl"),
+        ("Il caffè era freddo e il servizio pessimo.", "it"),
+        ("Die Pizza ist super", "de"),
+    ],
+)
+def test_other_languages_are_not_taken_for_english(scorer: Scorer, text: str, expected: str) -> None:
+    score = scorer.score(text)
+    assert score.language == expected and score.label == "unscored"

@@ -46,7 +46,29 @@ def test_packaged_english_model_is_two_stage() -> None:
     from monitor.sentiment.english import EnglishBackend
 
     backend = EnglishBackend.packaged()
-    neg, pos = backend.word_scores("it stopped working after two days and i want a refund")
-    assert neg > pos
+    words, valences = backend.word_scores("it stopped working after two days and i want a refund")
+    assert words[0] > words[1]
+    assert valences[0] > valences[1]
     polarity = backend.polarity("It stopped working after two days. I want a refund.")
     assert polarity is not None and polarity.negative > polarity.positive
+
+
+def test_side_by_side_models_score_as_each_alone() -> None:
+    from monitor.sentiment.linear import LinearModel
+
+    a = LinearModel(("negative", "positive"), (0.5, -0.5), {"w:bad": (2.0, -1.0), "g:<bad>": (1.0, 0.0)}, True)
+    b = LinearModel(("negative", "positive"), (0.0, 1.0), {"w:bad": (1.0, -2.0), "L:-2": (3.0, 0.0)}, True)
+    both = LinearModel.side_by_side({"a": a, "b": b})
+    feats = {"w:bad": 1.0, "g:<bad>": 1.0, "L:-2": 1.0, "w:unknown": 1.0}
+    assert both.classes == ("a:negative", "a:positive", "b:negative", "b:positive")
+    assert both.logits(feats) == a.logits(feats) + b.logits(feats)
+
+
+def test_stage_one_features_mark_subwords_and_valences_under_negation() -> None:
+    from monitor.sentiment.en_features import stage_one_features, subword_part, valence_part
+
+    feats = stage_one_features("not disappointed", {"disappointed": -2.1})
+    assert {"w:not", "w:!disappointed", "g:!<disa", "L:!-2"} <= feats.keys()
+    assert "L:!-2" not in subword_part(feats)
+    assert not any(k.startswith("g:") for k in valence_part(feats))
+    assert "L:-2" in stage_one_features("so disappointed", {"disappointed": -2.1})
