@@ -158,10 +158,10 @@ class Deliverer:
         quiet = quiet_until(config.quiet_hours, now, self.zone)
         if quiet is not None:
             # A message already put together (it has a key) waits whole when any of it must, to go out as it was.
-            waiting = {r.send_key or f"row:{r.id}" for r in rows if r.priority != "high"}
-            held = [r for r in rows if (r.send_key or f"row:{r.id}") in waiting]
+            waiting = {_message_of(r) for r in rows if r.priority != "high"}
+            held = [r for r in rows if _message_of(r) in waiting]
             self._hold(held, quiet, f"held: quiet hours until {quiet.astimezone(self.zone):%H:%M}", now, report)
-            rows = [r for r in rows if (r.send_key or f"row:{r.id}") not in waiting]
+            rows = [r for r in rows if _message_of(r) not in waiting]
         limited = rate_limited_until(self.outbox.deliveries_since(name, now - _HOUR), config.rate_limit, now)
         if limited is not None and rows:
             self._hold(rows, limited, f"held: rate limit of {config.rate_limit} messages an hour", now, report)
@@ -285,6 +285,11 @@ class Deliverer:
 
 
 _HOUR = timedelta(hours=1)
+
+
+def _message_of(row: OutboxRow) -> str:
+    """The message a row is already in (its key), or a message of its own."""
+    return row.send_key or f"row:{row.id}"
 
 
 def message_key(rows: list[OutboxRow]) -> str:
