@@ -230,7 +230,7 @@ class AppriseDestination:
         with self._lock:
             if self._headers is not None:
                 header = EMAIL_KEY_HEADER if self._channel == "email" else KEY_HEADER
-                extra = {header: escape.one_line(message.key)[:100]} if message.key else {}
+                extra = {header: message.key} if message.key else {}
                 self._plugin.headers = {**self._headers, **extra}  # type: ignore[attr-defined]
             result = self._apprise.notify(
                 body=body,

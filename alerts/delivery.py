@@ -268,20 +268,15 @@ class Deliverer:
         return False
 
     def _notify_others(self, broken: str, subject: str, body: str, now: datetime) -> None:
-        for other in self.senders:
-            if other == broken:
-                continue
-            self.outbox.enqueue(
-                f"notice:{broken}:{subject}:{now.isoformat()}:{other}",
-                destination=other,
-                rule="destination health",
-                now=now,
-                due_at=now,
-                priority="high",
-                reason=subject,
-                subject=subject,
-                body=body,
-            )
+        self.outbox.enqueue_notice(
+            f"notice:{broken}:{subject}:{now.isoformat()}",
+            [other for other in self.senders if other != broken],
+            rule="destination health",
+            subject=subject,
+            body=body,
+            now=now,
+            priority="high",
+        )
 
 
 _HOUR = timedelta(hours=1)

@@ -70,15 +70,7 @@ class SourceWatch:
             episode = f"healed:{to_db(worked)}"
             log.info("source %s works again: telling %d destination(s)", name, len(self.destinations))
         with self.db.transaction():
-            for destination in self.destinations:
-                self.outbox.enqueue(
-                    f"source:{health.name}:{episode}:{destination}",
-                    destination=destination,
-                    rule=RULE,
-                    now=now,
-                    due_at=now,
-                    reason=subject,
-                    subject=subject,
-                    body=body,
-                )
+            self.outbox.enqueue_notice(
+                f"source:{health.name}:{episode}", self.destinations, rule=RULE, subject=subject, body=body, now=now
+            )
             self.schedule.set_broken_notified(health.name, broken)

@@ -8,6 +8,7 @@ destination accepted the message.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -68,6 +69,31 @@ class Outbox:
             (key, destination, rule, mention_id, priority, reason, subject, body, to_db(now), to_db(due_at)),
         )
         return cursor.rowcount > 0
+
+    def enqueue_notice(
+        self,
+        key: str,
+        destinations: Iterable[str],
+        *,
+        rule: str,
+        subject: str,
+        body: str,
+        now: datetime,
+        priority: str = "normal",
+    ) -> None:
+        """An operator notice (not about a mention) to each destination, due now; `key` names the occasion."""
+        for destination in destinations:
+            self.enqueue(
+                f"{key}:{destination}",
+                destination=destination,
+                rule=rule,
+                now=now,
+                due_at=now,
+                priority=priority,
+                reason=subject,
+                subject=subject,
+                body=body,
+            )
 
     def keys_for_rule(self, rule: str) -> set[str]:
         """Every key ever queued for `rule`: one query per timer tick instead of one per mention and destination."""
