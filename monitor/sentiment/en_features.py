@@ -6,7 +6,7 @@ marked, words after a contrast marked), one model also reading the character 5-g
 valence of each word in a few bins (so a rare word VADER knows is not unknown). `combine_features`: their scores next
 to the VADER compound of the sentences (mean, most negative, most positive) and of the whole text, counts of complaint
 and review phrases that carry no "bad word" but mean trouble ("stopped working after two days", "waited forty
-minutes", "want a refund"), and informal-post marks.
+minutes", "want a refund") or a shortcoming ("could be better", "I wish it had"), and informal-post marks.
 """
 
 from __future__ import annotations
@@ -61,8 +61,23 @@ COMPLAINT_PATTERNS: tuple[str, ...] = (
     r"\b(?:don'?t|do not|would not|wouldn'?t|never) (?:buy|recommend|order|go back|use)\b",
     r"\b(?:cheaply|poorly|badly) (?:made|built|designed|written|acted|directed)\b",
 )
+# Phrases of a shortcoming rather than a failure: a wish, a "could be better", advice to go elsewhere. Reviewers
+# who complain politely write these; a positive review uses them too, so they are a feature for the model to weigh
+# (not boosted like COMPLAINT_PATTERNS).
+SHORTCOMING_PATTERNS: tuple[str, ...] = (
+    r"\bi wish\b|\bwish (?:it|they|there|the)\b",
+    r"\bwould (?:be|have been) nice\b",
+    r"\b(?:could|should) (?:be|have been) (?:a lot |much |far )?better\b",
+    r"\brecommend against\b",
+    r"\b(?:had|have) to (?:return|replace|send|remove|reset|restart)\b",
+    r"\bno longer (?:works?|worked|working)\b",
+    r"\brefuses? to\b",
+    r"\b(?:will|would|gonna|going to) return\b",
+    r"\bhope (?:someone|you) (?:else )?(?:has|have) better\b",
+)
 _SOCIAL = re.compile(r"(?<!\w)[@#]\w|[:;=]-?[()DPp]|\b(?:lol|lmao|omg|wtf|ugh|haha\w*)\b|[A-Z]{4,}|!!|\?\?")
 _COMPLAINT = re.compile("|".join(f"(?:{p})" for p in COMPLAINT_PATTERNS))
+_SHORTCOMING = re.compile("|".join(f"(?:{p})" for p in SHORTCOMING_PATTERNS))
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'll|my|me|mine)\b", re.IGNORECASE)
 _EMOJI_OR_STRETCH = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]|(\w)\1\1")
 SHORT_WORDS = 8
@@ -201,6 +216,9 @@ def combine_features(
     hits = complaint_hits(text)
     if hits:
         feats["c:complaint"] = float(min(hits, 3))
+    shortcomings = len(_SHORTCOMING.findall(text.lower()))
+    if shortcomings:
+        feats["c:shortcoming"] = float(min(shortcomings, 3))
     for mark in style(text):
         feats["st:" + mark] = 1.0
         feats[f"st:{mark}:v"] = whole * VADER_SCALE
