@@ -62,7 +62,6 @@ class SentenceEncoder:
             str(model), sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._lock = threading.Lock()
-        self.model_sha256 = expected_sha256
 
     def encode(self, text: str) -> list[float]:
         np = self._np

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from monitor.sentiment.backend import Polarity
-from monitor.sentiment.en_features import style
+from monitor.sentiment.en_features import VADER_SCALE, style
 from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder
 from monitor.sentiment.english import EnglishBackend
 from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_json
@@ -24,12 +24,10 @@ from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_
 MODEL_FILE = "en_transformer.json.gz"
 CLASSES = ("negative", "neutral", "positive")
 _FLOOR = 1e-4  # log-probabilities are clipped here, so one confident model cannot make the stacker's input infinite
-# What the head reads besides the vector: VADER's compound of the whole text, scaled like the light model's.
-VADER_SCALE = 3.0
 
 
 def head_features(vector: list[float], compound: float) -> dict[str, float]:
-    """The head's features: the sentence vector (`e0`..`e383`) and VADER's compound."""
+    """The head's features: the sentence vector (`e0`..`e383`) and VADER's compound, scaled as the light model's."""
     feats = {f"e{i}": v for i, v in enumerate(vector)}
     feats["v:all"] = compound * VADER_SCALE
     return feats
