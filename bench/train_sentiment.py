@@ -42,6 +42,7 @@ from monitor.sentiment.english import EnglishBackend
 from monitor.sentiment.japanese import JapaneseBackend, Lexicon, char_ngrams
 from monitor.sentiment.linear import LinearModel
 from monitor.sentiment.scorer import Scorer
+from monitor.sentiment.text import bound
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "monitor" / "sentiment"
 EN_CLASSES = ("negative", "neutral", "positive")
@@ -151,7 +152,7 @@ class EnglishData:
     def __init__(self, rows: Sequence[Row]) -> None:
         self.rows = rows
         self.weights = corpus_weights(rows)
-        self.analysed = [_VADER.analyse(r.text) for r in rows]
+        self.analysed = [_VADER.analyse(bound(r.text)) for r in rows]  # as the Scorer sees it
         self.joined = [" ".join(a[0]) if a else "" for a in self.analysed]
         lexicon = SentimentIntensityAnalyzer().lexicon
         feats = [stage_one_features(t, lexicon) for t in self.joined]
@@ -364,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--english-c", type=float, default=0.3, help="stage one (words, subwords) inverse L2 strength")
     parser.add_argument("--valence-c", type=float, default=0.1, help="stage one (words, valences) inverse L2 strength")
     parser.add_argument("--combine-c", type=float, default=1.0, help="stage two (combiner) inverse L2 strength")
-    parser.add_argument("--negative-weight", type=float, default=1.3, help="stage two weight of negative rows")
+    parser.add_argument("--negative-weight", type=float, default=1.45, help="stage two weight of negative rows")
     parser.add_argument("--japanese-c", type=float, default=2.0, help="inverse L2 strength (default 2.0)")
     parser.add_argument("--head-c", type=float, default=0.3, help="transformer head inverse L2 strength")
     parser.add_argument("--stack-c", type=float, default=1.0, help="transformer stacker inverse L2 strength")

@@ -6,7 +6,8 @@ marked, words after a contrast marked), one model also reading the character 5-g
 valence of each word in a few bins (so a rare word VADER knows is not unknown). `combine_features`: their scores next
 to the VADER compound of the sentences (mean, most negative, most positive) and of the whole text, counts of complaint
 and review phrases that carry no "bad word" but mean trouble ("stopped working after two days", "waited forty
-minutes", "want a refund") or a shortcoming ("could be better", "I wish it had"), and informal-post marks.
+minutes", "want a refund"), a shortcoming ("could be better", "I would have liked") or a defect VADER does not know
+("buggy", "drafty", "lukewarm"), and informal-post marks.
 """
 
 from __future__ import annotations
@@ -61,9 +62,9 @@ COMPLAINT_PATTERNS: tuple[str, ...] = (
     r"\b(?:don'?t|do not|would not|wouldn'?t|never) (?:buy|recommend|order|go back|use)\b",
     r"\b(?:cheaply|poorly|badly) (?:made|built|designed|written|acted|directed)\b",
 )
-# Phrases of a shortcoming rather than a failure: a wish, a "could be better", advice to go elsewhere. Reviewers
-# who complain politely write these; a positive review uses them too, so they are a feature for the model to weigh
-# (not boosted like COMPLAINT_PATTERNS).
+# Phrases of a shortcoming rather than a failure: a wish, a "could be better", an effort it took, advice to go
+# elsewhere. Reviewers who complain politely write these; a positive review uses them too, so they are a feature for
+# the model to weigh (not boosted like COMPLAINT_PATTERNS).
 SHORTCOMING_PATTERNS: tuple[str, ...] = (
     r"\bi wish\b|\bwish (?:it|they|there|the)\b",
     r"\bwould (?:be|have been) nice\b",
@@ -74,6 +75,23 @@ SHORTCOMING_PATTERNS: tuple[str, ...] = (
     r"\brefuses? to\b",
     r"\b(?:will|would|gonna|going to) return\b",
     r"\bhope (?:someone|you) (?:else )?(?:has|have) better\b",
+    r"\bwould have (?:liked|preferred|loved)\b|\bwould(?:n'?t| not) have (?:bought|ordered|booked|chosen)\b",
+    r"\b(?:had|have|has|needed|need) to (?:manually|go through|reinstall|reboot|call|wait|ask|pay|keep)\b",
+    r"\b(?:you'?re|you are|be) better off\b|\b(?:buy|get|choose|try) (?:a |an |the )?(?:better|cheaper)\b",
+    r"\b(?:cheaper|better) (?:elsewhere|somewhere else)\b",
+)
+# Words of a defect or a poor experience in product, app, café and hotel reviews that VADER's lexicon lacks or
+# rates mildly: a review can complain with nothing else ("the shower was drafty", "the app is buggy"). Counted only
+# when not negated ("never buggy" is no defect). A feature for the model to weigh, like SHORTCOMING_PATTERNS.
+DEFECT_WORDS = frozenset(
+    """
+    flimsy fragile blurry grainy fuzzy laggy sluggish buggy glitchy crashes crashed crashing froze freezes overheats
+    overheating clunky bulky tedious cumbersome counterintuitive unintuitive flaw flaws flawed limitation limitations
+    drawback drawbacks downside downsides annoyance annoyances gripe gripes complaint complaints unreliable
+    inconsistent inaccurate outdated obsolete clumsy cramped filthy smelly stale bland greasy soggy lukewarm
+    tasteless undercooked overcooked overpriced pricey mediocre subpar underwhelming unusable incompatible
+    dismissive unhelpful scratchy leaky drafty noisy
+    """.split()
 )
 _SOCIAL = re.compile(r"(?<!\w)[@#]\w|[:;=]-?[()DPp]|\b(?:lol|lmao|omg|wtf|ugh|haha\w*)\b|[A-Z]{4,}|!!|\?\?")
 _COMPLAINT = re.compile("|".join(f"(?:{p})" for p in COMPLAINT_PATTERNS))
@@ -216,6 +234,9 @@ def combine_features(
     hits = complaint_hits(text)
     if hits:
         feats["c:complaint"] = float(min(hits, 3))
+    defects = sum(1 for tok in tokens(text) if tok.lstrip(">") in DEFECT_WORDS)
+    if defects:
+        feats["c:defect"] = float(min(defects, 3))
     shortcomings = len(_SHORTCOMING.findall(text.lower()))
     if shortcomings:
         feats["c:shortcoming"] = float(min(shortcomings, 3))

@@ -42,6 +42,29 @@ def test_complaints_without_bad_words_are_negative(scorer: Scorer, text: str) ->
     assert score.language == "en"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The room was cramped and the shower drafty.",  # VADER: 0.0
+        "The coffee was lukewarm and the croissant stale.",
+        "The new app is buggy and clunky.",
+    ],
+)
+def test_defects_that_vader_does_not_know_are_negative(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would have liked a quieter room.",  # VADER: +0.42, "liked"
+        "You are better off booking somewhere else.",
+    ],
+)
+def test_polite_complaints_are_negative(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "negative"
+
+
 def test_plain_praise_is_positive(scorer: Scorer) -> None:
     assert (
         scorer.score("Fantastic service, the team was friendly and fixed it in minutes. Love it!").label == "positive"
