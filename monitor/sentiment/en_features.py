@@ -99,6 +99,7 @@ _SHORTCOMING = re.compile("|".join(f"(?:{p})" for p in SHORTCOMING_PATTERNS))
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'll|my|me|mine)\b", re.IGNORECASE)
 _EMOJI_OR_STRETCH = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]|(\w)\1\1")
 SHORT_WORDS = 8
+LONG_WORDS = 25
 
 
 def tokens(text: str) -> list[str]:
@@ -138,18 +139,22 @@ def looks_social(text: str) -> bool:
 
 
 def style(text: str) -> list[str]:
-    """Marks of an informal post rather than an edited review sentence (social signs, first person, a lower-case
-    start, few words, emoji or stretched letters). The model crosses each with VADER's verdict, so it can learn
-    to trust VADER on chatty posts (VADER was built for them) and lean on the words for review prose."""
+    """Marks of an informal post rather than an edited review sentence (social signs, first person, few words,
+    emoji or stretched letters), and of a long sentence, where one word counts for less. The model crosses each with
+    VADER's verdict, so it can learn to trust VADER on chatty posts (VADER was built for them) and lean on the words
+    for review prose. Not a lower-case start: the Amazon corpus is lower-cased by its publishers, so that mark
+    taught the model to read "the zoom is flimsy" and "The zoom is flimsy" differently (held-out recall on the
+    capitalised Amazon rows: 0.738 against 0.768)."""
     marks: list[str] = []
     if looks_social(text):
         marks.append("social")
     if _FIRST_PERSON.search(text):
         marks.append("first")
-    if text[:1].islower():
-        marks.append("lower")
-    if len(text.split()) <= SHORT_WORDS:
+    n_words = len(text.split())
+    if n_words <= SHORT_WORDS:
         marks.append("short")
+    elif n_words >= LONG_WORDS:
+        marks.append("long")
     if _EMOJI_OR_STRETCH.search(text):
         marks.append("emo")
     return marks

@@ -65,6 +65,11 @@ def test_polite_complaints_are_negative(scorer: Scorer, text: str) -> None:
     assert scorer.score(text).label == "negative"
 
 
+@pytest.mark.parametrize("text", ["the zoom feels flimsy.", "the room was cramped.", "great little cafe, nice staff."])
+def test_a_capital_first_letter_does_not_change_the_score(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text) == scorer.score(text[0].upper() + text[1:])
+
+
 def test_plain_praise_is_positive(scorer: Scorer) -> None:
     assert (
         scorer.score("Fantastic service, the team was friendly and fixed it in minutes. Love it!").label == "positive"
