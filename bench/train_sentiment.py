@@ -260,7 +260,6 @@ def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: Tran
     probabilities). The stacker learns from out-of-fold probabilities of both; held-out figures nest one level
     deeper, through the real Scorer."""
     from monitor.sentiment.encoder import DIMENSIONS, model_sha256
-    from monitor.sentiment.text import bound
     from monitor.sentiment.transformer import TransformerEnglishBackend, head_features, stack_features
 
     data = EnglishData(english_rows())

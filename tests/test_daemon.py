@@ -119,7 +119,11 @@ def test_a_bad_config_exits_2_naming_the_key_and_starts_nothing(tmp_path: Path) 
     (tmp_path / "monitor.toml").write_text(config_text("http://127.0.0.1:1/x").replace("url =", "ulr ="))
     result = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(tmp_path / "monitor.toml"), "run"],
-        cwd=ROOT, capture_output=True, text=True, timeout=WAIT, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
     )
     assert result.returncode == 2
     assert "unknown key 'ulr' (did you mean 'url'?)" in result.stderr
