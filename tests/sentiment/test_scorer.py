@@ -134,6 +134,36 @@ def test_mild_approval_is_not_a_complaint(scorer: Scorer, text: str) -> None:
     assert scorer.score(text).label != "negative"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "頭が痛くて眠れない",  # a conjugated adjective (痛くて)
+        "今日は悲しかった",
+        "落ち込んでる",  # a conjugated verb
+        "憂鬱な月曜日",
+        "部屋が狭くてタバコ臭かった",
+        "値段の割に量が少ない",
+        "楽しくなかった",  # a joy, negated
+    ],
+)
+def test_everyday_japanese_feelings_and_review_gripes_are_negative(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["今日は友達とカフェに行った", "新しいスマホを買った", "消臭スプレーを買った", "だるまを飾った", "悲しくない"],
+)
+def test_everyday_japanese_posts_without_a_complaint_are_not_negative(scorer: Scorer, text: str) -> None:
+    # 消臭 holds 臭 and だるま holds だる, but neither is a complaint.
+    assert scorer.score(text).label != "negative"
+
+
+@pytest.mark.parametrize("text", ["楽しみ！", "ワクワクする", "ご機嫌な朝", "また来ます！"])
+def test_everyday_japanese_joys_are_positive(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "positive"
+
+
 def test_japanese_compliment_is_positive(scorer: Scorer) -> None:
     score = scorer.score("スタッフの対応がとても丁寧で、料理も本当に美味しかったです。また行きたい！")
     assert score.label == "positive"
