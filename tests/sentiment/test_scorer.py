@@ -164,6 +164,20 @@ def test_everyday_japanese_joys_are_positive(scorer: Scorer, text: str) -> None:
     assert scorer.score(text).label == "positive"
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Acme Cafe Ruined My Birthday", "My Acme Phone Stopped Working After Two Days", "Worst Stay Ever at Acme Inn"],
+)
+def test_complaints_written_as_titles_are_negative(scorer: Scorer, text: str) -> None:
+    # Reddit, YouTube and blog titles are often in Title Case; a "looks like a news headline, so neutral" rule would
+    # miss them (tried: it turned the first into a neutral -0.32).
+    assert scorer.score(text).label == "negative"
+
+
+def test_a_japanese_greeting_that_holds_a_weary_word_is_not_negative(scorer: Scorer) -> None:
+    assert scorer.score("今日もお疲れ様です！").label != "negative"  # "good work today", though it holds 疲れ
+
+
 def test_japanese_compliment_is_positive(scorer: Scorer) -> None:
     score = scorer.score("スタッフの対応がとても丁寧で、料理も本当に美味しかったです。また行きたい！")
     assert score.label == "positive"
