@@ -174,6 +174,48 @@ def test_complaints_written_as_titles_are_negative(scorer: Scorer, text: str) ->
     assert scorer.score(text).label == "negative"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "予約したのに席がなかった",  # even though X, not Y: a broken expectation
+        "課金したのに反映されない",
+        "チェックインに1時間かかった",  # taking an hour over something quick
+        "もう少し丁寧に対応してほしかった",  # a past wish: what was missing, though 丁寧 is praise
+        "駐車場が狭くて停めにくい",  # hard to (にくい / づらい)
+        "スタッフが忙しそうで声をかけづらい",
+        "朝食の品数が少なすぎる",  # too few (すぎ after a plain word)
+        "ログインできなくなった",  # a failure in its past and "became" forms, not only ない
+        "カードが使えなかった",
+        "頼んだ料理が来なかった",
+        "医師が目を見て話してくれなかった",  # a service not given
+        "サイズ交換に応じてもらえなかった",
+        "注文を忘れられていた",
+    ],
+)
+def test_japanese_complaints_written_without_a_bad_word_are_negative(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ずっと欲しかったバッグをやっと買えた",  # 欲しかった after a thing is a wish come true
+        "もっと早く来ればよかった",  # "should have come sooner" is praise
+        "2時すぎに行ったら空いてた",  # すぎ of the clock, not "too"
+        "早く食べたくて我慢できない",  # "can't wait", though it holds できない
+        "冷たいビールが最高",
+        "美味しくなった",  # became tasty (a stem of 美味しくない must not catch it)
+    ],
+)
+def test_japanese_phrases_that_only_look_like_complaints_are_not_negative(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label != "negative"
+
+
+@pytest.mark.parametrize("text", ["この子犬かわいすぎる", "ここのパン美味しすぎる"])
+def test_too_much_of_a_good_thing_is_positive(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "positive"
+
+
 def test_a_japanese_greeting_that_holds_a_weary_word_is_not_negative(scorer: Scorer) -> None:
     assert scorer.score("今日もお疲れ様です！").label != "negative"  # "good work today", though it holds 疲れ
 
