@@ -42,6 +42,8 @@ COMPLAINT_PATTERNS: tuple[str, ...] = (
     r"(?:work|works|worked|turn on|charge|connect|fit|arrive|arrived|respond|responded|load|start|fix)",
     r"\bwaited (?:for )?(?:over |almost |nearly |about )?" + _NUMBER_WORD + r" (?:minutes|hours|days|weeks|months)",
     r"\b(?:still|been) waiting\b",
+    r"\bon hold (?:for )?(?:over |almost |nearly |about )?" + _NUMBER_WORD + r" (?:minutes|hours)",
+    r"\b(?:shame|pity) about\b",
     r"\b(?:refund|refunded|chargeback|money back)\b",
     r"\b(?:returned|return|returning|sent|send|sending|took|take) (?:it|this|them|the \w+) back\b",
     r"\b(?:returned|returning) (?:it|this|them|mine)\b",
@@ -79,6 +81,8 @@ SHORTCOMING_PATTERNS: tuple[str, ...] = (
     r"\b(?:had|have|has|needed|need) to (?:manually|go through|reinstall|reboot|call|wait|ask|pay|keep)\b",
     r"\b(?:you'?re|you are|be) better off\b|\b(?:buy|get|choose|try) (?:a |an |the )?(?:better|cheaper)\b",
     r"\b(?:cheaper|better) (?:elsewhere|somewhere else)\b",
+    r"\bused to be (?:my |our |the |a |so |really )?(?:favou?rite|go-to|best|good|great|better|nice)\b",
+    r"\bpaid (?:for )?\w+(?: \w+)? (?:and|but) (?:still|no|never)\b",
 )
 # Words of a defect or a poor experience in product, app, café and hotel reviews that VADER's lexicon lacks or
 # rates mildly: a review can complain with nothing else ("the shower was drafty", "the app is buggy"). Counted only

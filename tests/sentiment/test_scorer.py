@@ -59,6 +59,9 @@ def test_defects_that_vader_does_not_know_are_negative(scorer: Scorer, text: str
     [
         "I would have liked a quieter room.",  # VADER: +0.42, "liked"
         "You are better off booking somewhere else.",
+        "Used to be my favourite spot, not anymore.",  # a decline
+        "Paid for premium and still see ads.",
+        "Called to reschedule and was on hold for 45 minutes.",
     ],
 )
 def test_polite_complaints_are_negative(scorer: Scorer, text: str) -> None:
