@@ -28,6 +28,10 @@ MODEL_GAIN = 0.6
 # overflow tanh's input or outvote every lexicon hit.
 _MODEL_CLIP = 14.0
 _DIGITS = re.compile(r"[0-9]+")
+# A negated entry flips: praise turns into most of a complaint (楽しくなかった), a complaint into faint praise
+# (悪くない).
+_FLIP_PRAISE = 0.8
+_FLIP_COMPLAINT = 0.4
 _NEGATION_AFTER = re.compile(r"(?:く|では|じゃ|でき|し|して|してい|でも|は)?(?:な[いかくけ]|ありません|ません|ず)")
 # Waiting N minutes / hours is a complaint whatever words surround it.
 _WAITED = re.compile(r"[0-9一二三四五六七八九十何数]+(?:分|時間)(?:以上|近く)?(?:も|は)?待")
@@ -114,7 +118,7 @@ class Lexicon:
                 if text.startswith(surface, i):
                     end = i + len(surface)
                     if _NEGATION_AFTER.match(text, end):
-                        weight = -weight * (0.8 if weight > 0 else 0.4)
+                        weight = -weight * (_FLIP_PRAISE if weight > 0 else _FLIP_COMPLAINT)
                     found.append((end, weight))
                     i = end
                     break
@@ -130,7 +134,7 @@ class Lexicon:
         wish = _WISHED.search(text)
         if wish:
             # 丁寧に対応してほしかった: what the writer wished for is what they did not get.
-            found = [(end, -w * 0.8 if w > 0 and end <= wish.start() else w) for end, w in found]
+            found = [(end, -w * _FLIP_PRAISE if w > 0 and end <= wish.start() else w) for end, w in found]
             found.append((wish.end(), _WISHED_WEIGHT))
         total = sum(w for _, w in found)
         hits = len(found)
