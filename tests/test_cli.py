@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,15 @@ import pytest
 from tests.loopback import ROOT, LoopbackServer
 
 FEED = (ROOT / "tests" / "data" / "acme_feed.xml").read_bytes()
+
+
+def posted_yesterday(feed: bytes) -> bytes:
+    """The feed as if its posts were written yesterday. The CLI is a real process on the real clock, and posts older
+    than `alert_max_age` (7d) when first seen are a new source's backlog: stored, never alerted."""
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    return feed.replace(b"2026-11-16T", yesterday.encode() + b"T")
+
+
 JSON_FIELDS = {
     "id",
     "source",
@@ -49,7 +59,7 @@ def cli(
 
 @pytest.fixture
 def config(tmp_path: Path, server: LoopbackServer) -> Path:
-    server.route("/feed", body=FEED)
+    server.route("/feed", body=posted_yesterday(FEED))
     server.route("/hook", body=b"{}")
     path = tmp_path / "monitor.toml"
     path.write_text(f"""
