@@ -62,6 +62,7 @@ COMPLAINT_PATTERNS: tuple[str, ...] = (
     r"\b(?:rude|unhelpful|incompetent) (?:staff|waiter|waitress|agent|support|employee|manager)\b",
     r"\b(?:disappoint\w*|frustrat\w*|unacceptable|ridiculous)\b",
     r"\b(?:don'?t|do not|would not|wouldn'?t|never) (?:buy|recommend|order|go back|use)\b",
+    r"\bnever (?:going|coming) back\b|\b(?:won'?t|will not) be (?:back|returning|coming back)\b",
     r"\b(?:cheaply|poorly|badly) (?:made|built|designed|written|acted|directed)\b",
 )
 # Phrases of a shortcoming rather than a failure: a wish, a "could be better", an effort it took, advice to go

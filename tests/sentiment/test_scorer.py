@@ -33,6 +33,8 @@ def test_friendly_post_alone_is_not_negative(scorer: Scorer) -> None:
         "It stopped working after two days.",
         "We waited forty minutes for our food and nobody came.",
         "I want a refund.",
+        "We won't be back.",  # VADER: 0.0; neutral before it was a complaint phrase
+        "Never coming back to this hotel.",
     ],
 )
 def test_complaints_without_bad_words_are_negative(scorer: Scorer, text: str) -> None:
@@ -77,6 +79,10 @@ def test_plain_praise_is_positive(scorer: Scorer) -> None:
     assert (
         scorer.score("Fantastic service, the team was friendly and fixed it in minutes. Love it!").label == "positive"
     )
+
+
+def test_coming_back_is_praise(scorer: Scorer) -> None:
+    assert scorer.score("Great brunch, we will be back!").label == "positive"
 
 
 def test_one_star_review_with_polite_text_is_negative(scorer: Scorer) -> None:
