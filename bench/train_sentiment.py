@@ -10,7 +10,7 @@ scores (honest scores, as at run time), also inside each cross-validation fold.
 
     pip install -e '.[train,transformer]'
     pip install onnx torch        # the CPU build of torch is enough
-    python bench/train_sentiment.py --only transformer   # the optional backend's adapter, head and stacker (~33 min)
+    python bench/train_sentiment.py --only transformer   # the optional backend's adapter, head and stacker (~30 min)
 
 Trains ONLY on ../shared/eval (VADER's human-rated corpora, MIT; chABSA, CC BY 4.0). Every row has a fixed fold
 (a hash of corpus and id); the held-out figures come from models that never saw the row, scored through the real

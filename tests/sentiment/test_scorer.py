@@ -85,6 +85,21 @@ def test_coming_back_is_praise(scorer: Scorer) -> None:
     assert scorer.score("Great brunch, we will be back!").label == "positive"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Support sorted my refund within a day, impressed.",  # was negative: "refund" is a complaint phrase
+        "They refunded me straight away, great service.",
+    ],
+)
+def test_praise_for_a_quick_refund_is_not_a_complaint(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "positive"
+
+
+def test_a_refund_promised_and_not_given_is_a_complaint(scorer: Scorer) -> None:
+    assert scorer.score("I was promised a refund within two days and nothing.").label == "negative"
+
+
 def test_one_star_review_with_polite_text_is_negative(scorer: Scorer) -> None:
     score = scorer.score("Thank you for the nice packaging, the delivery was on time.", rating=1, rating_scale=5)
     assert score.label == "negative"
