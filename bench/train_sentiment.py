@@ -251,18 +251,18 @@ def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: Tuni
 
     Held-out figures: per fold k, the fit on the other four folds and a stacker fitted on the other folds' out-of-fold
     probabilities, scored through the real Scorer with that fit's adapter applied to the installed model file. (The
-    head probabilities that stacker learns from come from fits that did see fold k; a stacker has 30-odd weights, and
+    head probabilities that stacker learns from come from fits that did see fold k; the stacker reads 17 numbers, and
     nesting it fully would cost twenty more fine-tunes.)"""
-    import tempfile
-
     from minilm_tuning import BaseWeights, Embedder, fine_tune
 
-    from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder, load_adapter, load_tokenizer, model_sha256
+    from monitor.sentiment.en_features import style
+    from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder, load_tokenizer, model_sha256
     from monitor.sentiment.transformer import ADAPTER_FILE, CLASSES, EXTRAS, TransformerEnglishBackend, stack_features
 
     data = EnglishData(english_rows())
     rows = data.rows
     texts = [bound(r.text) for r in rows]
+    marks = [style(text) for text in texts]
     started = time.perf_counter()
     base = BaseWeights()
     embed, tokenizer = Embedder(base), load_tokenizer()
@@ -290,15 +290,11 @@ def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: Tuni
         for i, r in enumerate(rows):
             polarity = light(folds - {r.fold}).polarity(texts[i]) if r.fold in folds else None
             if polarity is not None:  # None: not recognised as English, so never scored by this backend
-                extras[i] = _extras(texts[i], polarity, compounds[i])
+                extras[i] = _extras(marks[i], polarity, compounds[i])
                 kept.append(i)
         tuned = fine_tune(base, embedded, extras, labels, weights, kept, epochs=t.epochs)
         print(f"  fitted on folds {sorted(folds)} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
         return tuned
-
-    def encoder(tuned: Any, directory: Path) -> SentenceEncoder:
-        np.savez(directory / ADAPTER_FILE, **tuned.adapter().arrays())
-        return SentenceEncoder(adapter=load_adapter(directory / ADAPTER_FILE))
 
     everything = frozenset(range(FOLDS))
     # Per row, out-of-fold: the light backend's polarity and the head's probabilities (None: not read as English).
@@ -306,20 +302,20 @@ def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: Tuni
     head_oof: list[tuple[float, ...] | None] = [None] * len(rows)
     placeholder = LinearModel(CLASSES, (0.0, 0.0, 0.0), {})
     folds: list[tuple[LinearModel, SentenceEncoder]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for k in range(FOLDS):
-            train = everything - {k}
-            tuned = fit_on(train)
-            head, enc = _head_model(tuned), encoder(tuned, Path(tmp))
-            folds.append((head, enc))
-            backend = TransformerEnglishBackend(light(train), head, placeholder, enc)
-            for i, r in enumerate(rows):
-                if r.fold == k and light_oof[i] is not None:
-                    head_oof[i] = backend.head_probabilities(texts[i], light_oof[i])  # type: ignore[arg-type]
+    for k in range(FOLDS):
+        train = everything - {k}
+        tuned = fit_on(train)
+        # The adapter as shipped (its arrays() are what the file holds), applied to the installed model file.
+        head, enc = _head_model(tuned), SentenceEncoder(adapter=tuned.adapter().arrays())
+        folds.append((head, enc))
+        backend = TransformerEnglishBackend(light(train), head, placeholder, enc)
+        for i, r in enumerate(rows):
+            if r.fold == k and light_oof[i] is not None:
+                head_oof[i] = backend.head_probabilities(texts[i], marks[i], light_oof[i])  # type: ignore[arg-type]
 
     def stack(idx: Sequence[int]) -> LinearModel:
         kept = [i for i in idx if light_oof[i] is not None and head_oof[i] is not None]
-        feats = [stack_features(texts[i], light_oof[i], head_oof[i]) for i in kept]  # type: ignore[arg-type]
+        feats = [stack_features(marks[i], light_oof[i], head_oof[i]) for i in kept]  # type: ignore[arg-type]
         sample = [data.weights[i] * (t.stack_negative_weight if rows[i].gold == "negative" else 1.0) for i in kept]
         return fit(feats, [rows[i].gold for i in kept], EN_CLASSES, t.stack, sample)
 
@@ -358,11 +354,11 @@ def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: Tuni
     return heldout
 
 
-def _extras(text: str, polarity: Polarity, compound: float) -> list[float]:
+def _extras(marks: Sequence[str], polarity: Polarity, compound: float) -> list[float]:
     """The head's inputs besides the vector, laid out in the order of `transformer.EXTRAS`."""
     from monitor.sentiment.transformer import EXTRAS, head_features
 
-    feats = head_features(text, [], compound, polarity)
+    feats = head_features(marks, [], compound, polarity)
     return [feats.get(name, 0.0) for name in EXTRAS]
 
 

