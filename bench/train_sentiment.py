@@ -37,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from monitor.model import Score
 from monitor.sentiment.backend import Backend, Polarity
 from monitor.sentiment.en_features import combine_features, stage_one_features, subword_part, valence_part
 from monitor.sentiment.english import EnglishBackend
@@ -206,17 +207,24 @@ _VADER = EnglishBackend(
 )
 
 
-def train_english(c: StageOneC, c_combine: float, neg_weight: float) -> dict[str, Any]:
-    data = EnglishData(english_rows())
+def heldout_english(data: EnglishData, c: StageOneC, c_combine: float, neg_weight: float) -> list[Score]:
+    """Each row's score through `Scorer.score`, by models fitted on the other folds."""
     rows = data.rows
-    predicted = [""] * len(rows)
+    scores: list[Score | None] = [None] * len(rows)
     for k in range(FOLDS):
         words, valences, combine = data.fit([i for i, r in enumerate(rows) if r.fold != k], c, c_combine, neg_weight)
         scorer = Scorer([EnglishBackend(words, valences, combine)])
         for i, r in enumerate(rows):
             if r.fold == k:
-                predicted[i] = scorer.score(r.text).label
+                scores[i] = scorer.score(r.text)
         print(f"  fold {k + 1}/{FOLDS} done", file=sys.stderr)
+    return [s for s in scores if s is not None]
+
+
+def train_english(c: StageOneC, c_combine: float, neg_weight: float) -> dict[str, Any]:
+    data = EnglishData(english_rows())
+    rows = data.rows
+    predicted = [s.label for s in heldout_english(data, c, c_combine, neg_weight)]
     heldout: dict[str, Any] = {}
     for corpus in EN_CORPORA:
         idx = [i for i, r in enumerate(rows) if r.corpus == corpus]
