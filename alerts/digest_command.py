@@ -44,7 +44,7 @@ def digest_command(args: argparse.Namespace, config: Config, *, clock: Clock | N
         raise ConfigError("--period: the period must be longer than zero")
     brands = own_brands(config, args.brand)
     if not brands:
-        raise ConfigError(f"{config.path}: no brand with role \"own\": nothing to write a digest about")
+        raise ConfigError(f'{config.path}: no brand with role "own": nothing to write a digest about')
     senders: dict[str, AppriseDestination] = {}
     if args.send:
         if config.digest is None or not config.digest.notify:

@@ -115,8 +115,8 @@ def parse_schedule(text: str) -> Schedule:
     if len(cleaned.split()) == 5 and croniter.is_valid(cleaned):
         return Schedule(text, cron=cleaned)
     raise ConfigError(
-        f"[digest]: key 'schedule': {text!r} is neither a weekday and time (\"mon 08:00\", \"daily 08:00\") "
-        'nor a five-field cron expression ("0 8 * * 1")'
+        f"[digest]: key 'schedule': {text!r} is neither a weekday and time (mon 08:00, daily 08:00) "
+        "nor a five-field cron expression (0 8 * * 1)"
     )
 
 
@@ -286,4 +286,3 @@ async def _settle(
     delivered = repo.delivered_to(slot, key)
     if all(n in delivered or n in refused for n in config.digest.notify):
         repo.settle(slot, key, app.clock.now() if delivered else None)
-
