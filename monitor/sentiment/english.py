@@ -129,9 +129,15 @@ class EnglishBackend:
     def _probabilities(self, text: str, compounds: list[float], whole: float) -> Polarity:
         feats = self.combine_features(text, compounds, whole)
         neg, neu, pos = self._model.probabilities(feats)
-        hits = min(2.0, feats.get("c:complaint", 0.0))
-        if hits:
-            neg *= math.exp(COMPLAINT_BOOST * hits)
-            total = neg + neu + pos
-            neg, neu, pos = neg / total, neu / total, pos / total
-        return Polarity(negative=neg, neutral=neu, positive=pos)
+        return with_complaints(Polarity(negative=neg, neutral=neu, positive=pos), feats.get("c:complaint", 0.0))
+
+
+def with_complaints(polarity: Polarity, hits: float) -> Polarity:
+    """`polarity` with the odds of "negative" multiplied by e^COMPLAINT_BOOST for each complaint phrase (at most
+    two) the text holds."""
+    hits = min(2.0, hits)
+    if not hits:
+        return polarity
+    neg = polarity.negative * math.exp(COMPLAINT_BOOST * hits)
+    total = neg + polarity.neutral + polarity.positive
+    return Polarity(negative=neg / total, neutral=polarity.neutral / total, positive=polarity.positive / total)
