@@ -269,13 +269,13 @@ def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: Tuni
     nesting it fully would cost twenty more fine-tunes.)"""
     from minilm_tuning import BaseWeights, Embedder, fine_tune
 
-    from monitor.sentiment.en_features import style
+    from monitor.sentiment.en_features import plain_idioms, style
     from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder, load_tokenizer, model_sha256
     from monitor.sentiment.transformer import ADAPTER_FILE, CLASSES, EXTRAS, TransformerEnglishBackend, stack_features
 
     data = EnglishData(english_rows())
     rows = data.rows
-    texts = [bound(r.text) for r in rows]
+    texts = [plain_idioms(bound(r.text)) for r in rows]  # as TransformerEnglishBackend.polarity reads them
     marks = [style(text) for text in texts]
     started = time.perf_counter()
     base = BaseWeights()

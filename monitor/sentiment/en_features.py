@@ -35,6 +35,63 @@ VADER_SCALE = 3.0
 _NUMBER_WORD = (
     r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|few|several)"
 )
+_CANT = r"(?:can'?t|cannot|can not|could ?n'?t|could not)"
+# What is recommended "enough": up to six words, none of which starts a clause or negates ("the team at Acme Dental",
+# not "a place that isn't clean")
+_OBJECT = (
+    r"(?:(?!(?:that|which|who|because|since|as|but|if|when|though|although|not|no|never|isn'?t|wasn'?t|aren'?t"
+    r"|weren'?t)\b)[\w'&-]+ ){1,6}?"
+)
+_WONT = r"(?:would ?n'?t|would not|won'?t|will not|don'?t|do not|did ?n'?t|did not)"
+# Idioms whose words say the opposite of what they mean, mostly praise written through a negation or a bad word ("I
+# can't recommend them enough", "couldn't be happier", "nothing short of amazing", "hassle-free"): VADER and a word
+# model read the negator or the bad word and call a rave review a complaint, which would wake the owner at night (and
+# "couldn't be more disappointed" praise). Each is rewritten to the plain words it means before anything else reads
+# the text, as VADER itself special-cases a few idioms. Fixed phrases only: "not happy" stays as it is.
+IDIOMS: tuple[tuple[str, str], ...] = (
+    (rf"\b{_CANT} (?:be|have been|get) (?:any )?happier\b", "very happy"),
+    (rf"\b{_CANT} (?:be|have been|get) (?:any )?better\b", "very good"),
+    (rf"\b{_CANT} (?:be|have been|get) (?:any )?worse\b", "very bad"),
+    (rf"\b{_CANT} (?:be|have been) (?:any )?more (\w+)", r"very \1"),
+    # "can't recommend it, not good enough" keeps its meaning
+    (rf"\b{_CANT} recommend ({_OBJECT})?(?:highly |strongly )?enough\b", r"highly recommend \1"),
+    (rf"\b{_WONT} hesitate to (recommend|come back|book|go back|stay|use)\b", r"would gladly \1"),
+    (rf"\b{_CANT} fault\b", "praise"),
+    (r"\b(?:hassle|fuss|stress|worry|trouble|pain)[- ]free\b|\bno (?:hassle|fuss)\b", "easy"),
+    # an experience without trouble; not "no problem" (a reply), "not one complaint was answered" or "they have no
+    # problems charging you twice"
+    (
+        r"\b(?:(?:no|zero) (?:issues|problems|complaints)|(?:not a single|not one) (?:issue|problem|complaint))"
+        r"(?: whatsoever| at all)?\b"
+        r"(?! (?:was|were|got|has|have|had|is|are|been|fixed|solved|resolved|addressed|answered)\b| \w+ing\b)",
+        "good",
+    ),
+    (
+        r"\bnever (?:disappoints|disappointed|fails to (?:impress|deliver|amaze)|lets? (?:me|us) down)\b",
+        "is always great",
+    ),
+    (r"\bnever had a bad\b", "always had a good"),
+    (r"\bnothing but (?:praise|good things|love)\b", "lots of praise"),
+    (r"\bnothing short of\b", ""),  # "nothing short of amazing" is amazing, "... of a disaster" a disaster
+    (r"\bno (?:wait|queue)(?: at all| whatsoever)?\b", "quick"),
+    (rf"\b(?:you )?{_CANT} beat (?:the|their|its|this|that)\b", "great"),
+    (r"\bsecond to none\b", "the best"),
+    (r"\bnot too shabby\b", "pretty good"),
+    (r"\bno regrets\b", "happy"),
+    (rf"\b{_CANT} (?:have )?(?:asked|ask) for (?:more|better|a better|anything more)\b", "perfect"),
+    (r"\bnothing (?:bad|negative) to say\b", "only good things to say"),
+    (r"\bno questions asked\b", "easily"),
+)
+_IDIOMS = tuple((re.compile(pattern, re.IGNORECASE), plain) for pattern, plain in IDIOMS)
+
+
+def plain_idioms(text: str) -> str:
+    """`text` with each idiom of IDIOMS replaced by the plain words it means."""
+    for pattern, plain in _IDIOMS:
+        text = pattern.sub(plain, text)
+    return text
+
+
 # Phrases that mean trouble in reviews and support posts although none of their words is "negative" to VADER.
 COMPLAINT_PATTERNS: tuple[str, ...] = (
     r"\b(?:stopped|stops|quit|quits|ceased) (?:working|charging|responding|turning on)",
@@ -56,10 +113,12 @@ COMPLAINT_PATTERNS: tuple[str, ...] = (
     r"\b(?:never (?:again|arrived|received|came|showed up|got back)|no one (?:answered|called|responded))\b",
     r"\b(?:customer service|support) (?:is|was|has been) (?:useless|terrible|awful|nonexistent|a joke)\b",
     r"\b(?:no|zero|never got a|never received a) (?:response|reply|answer|refund)\b",
-    r"\b(?:overpriced|overcharged|charged twice|double charged|rip ?off|ripped off|scam)\b",
+    r"\b(?:overpriced|overcharged|rip ?off|ripped off|scam)\b",
+    r"\bcharg(?:ed|ing|es) (?:me |us |you |them )?twice\b|\bdouble[- ]charg(?:ed|ing)\b",
     r"\b(?:cancel(?:l?ed)?|cancelling|canceling) (?:my|the|our) (?:order|subscription|account|membership)\b",
     r"\b(?:cold|stale|soggy|burnt|undercooked|raw) (?:food|fries|coffee|pizza|when it arrived)\b",
     r"\b(?:rude|unhelpful|incompetent) (?:staff|waiter|waitress|agent|support|employee|manager)\b",
+    r"\b(?:forgot|forgotten|lost|mixed up|messed up) (?:our|my|the) (?:order|booking|reservation|luggage|bags?)\b",
     r"\b(?:disappoint\w*|frustrat\w*|unacceptable|ridiculous)\b",
     r"\b(?:don'?t|do not|would not|wouldn'?t|never) (?:buy|recommend|order|go back|use)\b",
     r"\bnever (?:going|coming) back\b|\b(?:won'?t|will not) be (?:back|returning|coming back)\b",

@@ -17,7 +17,7 @@ import re
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.sentiment.backend import Polarity
-from monitor.sentiment.en_features import combine_features, stage_one_features
+from monitor.sentiment.en_features import combine_features, plain_idioms, stage_one_features
 from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_json
 from monitor.sentiment.text import sentences
 
@@ -88,7 +88,7 @@ class EnglishBackend:
 
     def analyse(self, text: str) -> tuple[list[str], list[float], float] | None:
         """(sentences, VADER compound of each, VADER compound of the whole), or None when there is nothing to read."""
-        parts = sentences(text)
+        parts = sentences(plain_idioms(text))
         if not parts:
             return None
         compounds = [self.compound(s) for s in parts]

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from monitor.sentiment.backend import Polarity
-from monitor.sentiment.en_features import STYLE_MARKS, VADER_SCALE, complaint_hits, style
+from monitor.sentiment.en_features import STYLE_MARKS, VADER_SCALE, complaint_hits, plain_idioms, style
 from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder, load_adapter
 from monitor.sentiment.english import EnglishBackend, with_complaints
 from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_json
@@ -117,6 +117,7 @@ class TransformerEnglishBackend:
         return self._head.probabilities(feats)
 
     def polarity(self, text: str) -> Polarity | None:
+        text = plain_idioms(text)  # the sentence model reads idioms as the light backend does
         light = self._light.polarity(text)
         if light is None:
             return None

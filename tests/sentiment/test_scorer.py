@@ -100,6 +100,44 @@ def test_a_refund_promised_and_not_given_is_a_complaint(scorer: Scorer) -> None:
     assert scorer.score("I was promised a refund within two days and nothing.").label == "negative"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We can't recommend Rosa's bakery enough!",  # each of these was negative: a rave review paged the owner
+        "Would not hesitate to recommend this hotel.",
+        "Couldn't be happier with the service.",
+        "Our stay was nothing short of perfect.",
+        "This cafe never disappoints.",
+        "Check-in was hassle-free and the room was spotless.",
+        "No issues whatsoever.",
+        "Couldn't fault the food or the service.",
+        "Nothing but praise for the team.",
+    ],
+)
+def test_praise_written_through_a_negation_is_positive(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "positive"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Couldn't be more disappointed.",  # was positive
+        "Nothing short of a disaster.",
+        "I can't recommend it, not good enough.",
+        "I can't recommend a place that isn't clean enough.",
+        "Not one complaint was answered and the manager never called.",
+        "No problems until it died after a week.",
+        "They keep charging me twice for one coffee.",
+    ],
+)
+def test_idioms_keep_a_complaint_a_complaint(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "negative"
+
+
+def test_a_forgotten_order_is_a_complaint(scorer: Scorer) -> None:
+    assert scorer.score("The waiter said no problem and then forgot our order.").label == "negative"
+
+
 def test_one_star_review_with_polite_text_is_negative(scorer: Scorer) -> None:
     score = scorer.score("Thank you for the nice packaging, the delivery was on time.", rating=1, rating_scale=5)
     assert score.label == "negative"
