@@ -6,7 +6,7 @@ cheaper" is a complaint. A sentence encoder (MiniLM, `encoder.py`, with our sent
 sentence. A softmax head turns its vector, VADER's compound and the light backend's log-probabilities into three
 probabilities. A small stacker then weighs the head against the light backend, crossed with the marks of an informal
 post: on reviews the sentence model is the better witness, on social posts VADER's words are (alone, the head
-found 88% of the negative tweets on held-out folds; stacked, 95%). Adapter and head are trained together by
+found 88% of the negative tweets on held-out folds; stacked, 94%). Adapter and head are trained together by
 `bench/train_sentiment.py --only transformer` on ../shared/eval from out-of-fold light probabilities, the stacker on
 out-of-fold probabilities of both (as they are at run time for unseen text). The files are `en_transformer.json.gz`
 (head and stacker) and `en_transformer_adapter.npz`. About a hundred texts a second on one core instead of
