@@ -163,10 +163,11 @@ DEFECT_WORDS = frozenset(
 )
 _SOCIAL = re.compile(r"(?<!\w)[@#]\w|[:;=]-?[()DPp]|\b(?:lol|lmao|omg|wtf|ugh|haha\w*)\b|[A-Z]{4,}|!!|\?\?")
 _COMPLAINT = re.compile("|".join(f"(?:{p})" for p in COMPLAINT_PATTERNS))
-# A refund that came quickly is praise of the service ("got my money back quickly, no questions asked"), not the
-# complaint a refund usually is: such a mention is left out before complaint phrases are counted.
+# A refund that came quickly is praise of the service ("got my money back quickly", "refunded, no questions asked"),
+# not the complaint a refund usually is: such a mention is left out before complaint phrases are counted. The text is
+# read after IDIOMS, which has turned "no questions asked" into "easily".
 _SOON = (
-    r"(?:promptly|quickly|fast|immediately|straight away|right away|same day|no questions asked"
+    r"(?:promptly|quickly|fast|immediately|straight away|right away|same day|easily"
     r"|within (?:a|an|one|two|\d+) (?:hours?|days?))"
 )
 _FAST_REFUND = re.compile(

@@ -90,6 +90,7 @@ def test_coming_back_is_praise(scorer: Scorer) -> None:
     [
         "Support sorted my refund within a day, impressed.",  # was negative: "refund" is a complaint phrase
         "They refunded me straight away, great service.",
+        "They refunded me, no questions asked.",  # was negative once idioms were rewritten before refunds were read
     ],
 )
 def test_praise_for_a_quick_refund_is_not_a_complaint(scorer: Scorer, text: str) -> None:
