@@ -23,10 +23,9 @@ import asyncio
 import base64
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -37,16 +36,13 @@ from alerts.digest import HISTORY_PERIODS, DigestData, build_digest
 from alerts.digest_html import Inline, fit_text, render_html, render_text, title
 from alerts.digest_themes import brand_words
 from alerts.render import Message
+from monitor.clock import Clock
 from monitor.config import Brand, Config
-from monitor.durations import parse_duration
 from monitor.errors import ConfigError
 from monitor.storage.database import Database
 from monitor.storage.digests import Digests
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
-
-if TYPE_CHECKING:
-    from monitor.app import App
 
 log = logging.getLogger(__name__)
 
@@ -220,28 +216,37 @@ def _backoff(failures: int) -> timedelta:
     return min(delay, RETRY_MAX)
 
 
-async def digest_timer(app: App, now: datetime) -> None:
-    """Called by the daemon on every tick: send the digest of the latest slot if it is still owed."""
-    config = app.config
-    if config.digest is None:
-        return
-    try:
-        schedule = parse_schedule(config.digest.schedule)
-        period = parse_duration(config.digest.period)
-    except (ConfigError, ValueError) as exc:
-        log.error("digest not scheduled: %s", exc)
-        return
-    zone = config.monitor.zone
-    slot = schedule.last(now, zone)
-    own = own_brands(config)
-    groups = [(b.name, [b]) for b in own] if config.digest.per_brand else [("", own)]
-    for key, brands in groups:
-        if brands:
-            await _settle(app, schedule, slot, key, brands, period, now)
+@dataclass
+class DigestJob:
+    """The scheduled digest, built by the composition root from explicit parts and ticked by the daemon."""
+
+    db: Database
+    config: Config
+    senders: Mapping[str, AppriseDestination]
+    clock: Clock
+
+    async def tick(self, now: datetime) -> None:
+        """Send the digest of the latest slot if it is still owed."""
+        config = self.config
+        if config.digest is None:
+            return
+        try:
+            schedule = parse_schedule(config.digest.schedule)
+        except ConfigError as exc:
+            log.error("digest not scheduled: %s", exc)
+            return
+        period = config.digest.period
+        zone = config.monitor.zone
+        slot = schedule.last(now, zone)
+        own = own_brands(config)
+        groups = [(b.name, [b]) for b in own] if config.digest.per_brand else [("", own)]
+        for key, brands in groups:
+            if brands:
+                await _settle(self, schedule, slot, key, brands, period, now)
 
 
 async def _settle(
-    app: App, schedule: Schedule, slot: datetime, key: str, brands: list[Brand], period: timedelta, now: datetime
+    app: DigestJob, schedule: Schedule, slot: datetime, key: str, brands: list[Brand], period: timedelta, now: datetime
 ) -> None:
     config, repo, zone = app.config, Digests(app.db), app.config.monitor.zone
     assert config.digest is not None
@@ -272,7 +277,7 @@ async def _settle(
         prepared = Prepared(datas, await asyncio.to_thread(draw, datas))
     refused: list[str] = []
     for name in targets:
-        sender = app.checked.senders.get(name)
+        sender = app.senders.get(name)
         result = await asyncio.to_thread(send_digest, sender, prepared) if sender and prepared else None
         if result is not None and result.ok:
             repo.delivered(slot, key, name, app.clock.now())

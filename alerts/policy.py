@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor.config import QuietHours
@@ -14,17 +14,12 @@ RATE_WINDOW = timedelta(hours=1)
 BROKEN_AFTER = timedelta(minutes=10)
 
 
-def _clock_time(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours) % 24, int(minutes))
-
-
 def quiet_until(quiet: QuietHours | None, now: datetime, zone: ZoneInfo) -> datetime | None:
     """When the quiet hours that contain `now` end, or None when it is not quiet now. Handles 22:00-07:00."""
     if quiet is None:
         return None
     local = now.astimezone(zone)
-    start, end = _clock_time(quiet.start), _clock_time(quiet.end)
+    start, end = quiet.start, quiet.end
     t = local.time()
     if start == end:
         return None

@@ -113,7 +113,7 @@ _FORMS: dict[Channel, _Form] = {
 }
 
 
-# Makes the signed "acknowledge" link for a mention id (monitor.web.Signer.link), when the daemon serves them.
+# Makes the signed "acknowledge" link for a mention id (monitor.service.web.Signer.link), when the daemon serves them.
 AckLink = Callable[[int], str]
 
 

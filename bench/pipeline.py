@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from monitor.clock import FixedClock  # noqa: E402
-from monitor.http import HttpFetcher  # noqa: E402
 from monitor.matching import BrandMatcher  # noqa: E402
 from monitor.pipeline import Pipeline, SourceInfo  # noqa: E402
 from monitor.sentiment import build_scorer  # noqa: E402
 from monitor.storage import open_database  # noqa: E402
+from sources.http import HttpFetcher  # noqa: E402
 from sources.rss import parse  # noqa: E402
 from tests.loopback import REAL, LoopbackServer  # noqa: E402
 

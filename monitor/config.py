@@ -2,7 +2,7 @@
 
 `load_config(path)` returns a frozen `Config` or raises `ConfigError` whose message names the file, the table, the
 key and what was expected (with a "did you mean" for near-miss spellings). It checks the schema of every table;
-cross-references that need other packages (rule expressions, Apprise URLs) are checked by `monitor.app.build`.
+cross-references that need other packages (rule expressions, Apprise URLs) are checked by `monitor.service.app.build`.
 """
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ import difflib
 import os
 import re
 import tomllib
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
-from sources import source_kinds
-from sources.base import SourceConfig
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -31,30 +30,60 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _duration(value: str) -> str:
-    parse_duration(value)
-    return value
+def _duration(value: object) -> object:
+    """ "15m" -> timedelta(minutes=15), at load; a number or anything else is refused (the unit must be written)."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('write a duration as a string such as "90s", "15m", "24h" or "7d"')
+    return parse_duration(value)
 
 
-Duration = Annotated[str, Field(description="a duration such as 90s, 15m, 24h, 7d")]
+def _clock(value: object) -> object:
+    """ "07:30" -> time(7, 30); hours 0-23 and minutes 0-59 ("24:00" and "07:99" are not times of day)."""
+    if isinstance(value, time):
+        return value
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip()) if isinstance(value, str) else None
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError("write a time of day as HH:MM, from 00:00 to 23:59")
+    return time(int(match[1]), int(match[2]))
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+ClockTime = Annotated[time, BeforeValidator(_clock)]
+
+
+class SourceConfig(BaseModel):
+    """Keys every source has. Each kind's model (in `sources/`) subclasses this and adds its own keys.
+
+    Unknown keys are an error (`extra="forbid"`), so a typo in monitor.toml is caught at load.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    kind: str
+    interval: Duration | None = None  # None = [monitor] default_interval
+    brand: str | None = None  # every item of this source is about this brand
+    enabled: bool = True
+
+
+# The source registry as the config needs it: kind name -> that kind's config model.
+SourceKinds = Mapping[str, type[SourceConfig]]
 
 
 class MonitorSection(_Strict):
     database: str = "monitor.db"
     timezone: str = "UTC"
-    default_interval: Duration = "15m"
+    default_interval: Duration = timedelta(minutes=15)
     user_agent: str = "mention-monitor/0.1 (+https://github.com/mention-monitor)"
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    request_deadline: Duration = "60s"
+    request_deadline: Duration = timedelta(seconds=60)
     per_host_limit: int = Field(default=2, ge=1, le=32)
-    max_backoff: Duration = "6h"
+    max_backoff: Duration = timedelta(hours=6)
     # Older items (a new source's backlog of years of reviews) are stored and counted, never alerted on.
-    alert_max_age: Duration = "7d"
+    alert_max_age: Duration = timedelta(days=7)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-
-    _check_durations = field_validator("default_interval", "request_deadline", "max_backoff", "alert_max_age")(
-        _duration
-    )
 
     @field_validator("timezone")
     @classmethod
@@ -85,17 +114,15 @@ class Brand(_Strict):
 
 
 class QuietHours(_Strict):
-    start: str = Field(pattern=r"^\d{1,2}:\d{2}$")
-    end: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+    start: ClockTime
+    end: ClockTime
 
 
 class Destination(_Strict):
     url: str
-    group_wait: Duration = "30s"
+    group_wait: Duration = timedelta(seconds=30)
     rate_limit: int = Field(default=20, ge=1, description="messages per hour at most")
     quiet_hours: QuietHours | None = None
-
-    _check_durations = field_validator("group_wait")(_duration)
 
 
 class Rule(_Strict):
@@ -106,24 +133,18 @@ class Rule(_Strict):
     priority: Literal["normal", "high"] = "normal"
     unanswered_after: Duration | None = None
     # spike rules
-    window: Duration = "1h"
-    baseline: Duration = "7d"
+    window: Duration = timedelta(hours=1)
+    baseline: Duration = timedelta(days=7)
     factor: float = Field(default=3.0, gt=1.0)
     min_count: int = Field(default=5, ge=1)
-    cooldown: Duration = "6h"
-
-    _check_durations = field_validator("unanswered_after", "window", "baseline", "cooldown")(
-        lambda v: v if v is None else _duration(v)
-    )
+    cooldown: Duration = timedelta(hours=6)
 
 
 class Digest(_Strict):
     schedule: str = "mon 08:00"
-    period: Duration = "7d"
+    period: Duration = timedelta(days=7)
     notify: list[str] = Field(default_factory=list)
     per_brand: bool = False
-
-    _check_durations = field_validator("period")(_duration)
 
 
 class Web(_Strict):
@@ -135,9 +156,7 @@ class Web(_Strict):
     listen: str = Field(default="127.0.0.1:8787", pattern=r"^[^:\s]+:\d{1,5}$")
     public_url: str = Field(pattern=r"^https?://")
     secret: str = Field(min_length=16, description="signs the links; write it as ${NAME}")
-    link_ttl: Duration = "14d"
-
-    _check_durations = field_validator("link_ttl")(_duration)
+    link_ttl: Duration = timedelta(days=14)
 
 
 class Sentiment(_Strict):
@@ -176,7 +195,7 @@ class Config(_Strict):
     secrets: frozenset[str] = frozenset()
 
     def interval(self, source: SourceConfig) -> timedelta:
-        return parse_duration(source.interval or self.monitor.default_interval)
+        return source.interval or self.monitor.default_interval
 
     def brand(self, name: str) -> Brand | None:
         return next((b for b in self.brands if b.name == name), None)
@@ -195,7 +214,7 @@ def default_config_path() -> Path:
     return Path(os.environ.get("MENTION_MONITOR_CONFIG") or "monitor.toml")
 
 
-def load_config(path: Path, *, environ: dict[str, str] | None = None) -> Config:
+def load_config(path: Path, kinds: SourceKinds, *, environ: dict[str, str] | None = None) -> Config:
     env = dict(os.environ if environ is None else environ)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -205,14 +224,13 @@ def load_config(path: Path, *, environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(raw, path=path, environ=env)
+    return parse_config(raw, kinds, path=path, environ=env)
 
 
-def parse_config(raw: dict[str, Any], *, path: Path, environ: dict[str, str]) -> Config:
+def parse_config(raw: dict[str, Any], kinds: SourceKinds, *, path: Path, environ: dict[str, str]) -> Config:
     secrets: set[str] = set()
     expanded = _expand(raw, path, environ, secrets, where="")
     _check_top_level(expanded, path)
-    kinds = source_kinds()
     sources: list[SourceConfig] = []
     for index, entry in enumerate(expanded.get("sources", [])):
         sources.append(_source(entry, index, kinds, path))
@@ -276,7 +294,7 @@ def _check_top_level(raw: dict[str, Any], path: Path) -> None:
             raise ConfigError(f"{path}: {key} must be an array of tables, written [[{key}]]")
 
 
-def _source(entry: Any, index: int, kinds: dict[str, Any], path: Path) -> SourceConfig:
+def _source(entry: Any, index: int, kinds: SourceKinds, path: Path) -> SourceConfig:
     label = f"[[sources]] #{index + 1}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{path}: {label} must be a table")
@@ -289,7 +307,7 @@ def _source(entry: Any, index: int, kinds: dict[str, Any], path: Path) -> Source
         raise ConfigError(
             f"{path}: {label}: unknown kind {kind!r}{_hint(kind, kinds)} (known: {', '.join(sorted(kinds))})"
         )
-    model = kinds[kind].Config
+    model = kinds[kind]
     try:
         result: SourceConfig = model.model_validate(entry)
     except ValidationError as exc:
@@ -370,11 +388,6 @@ def _check_references(config: Config) -> None:
                 f"{path}: [[sources]] {source.name!r}: key 'brand': no brand named {source.brand!r}"
                 f"{_hint(source.brand, brands)}"
             )
-        if source.interval is not None:
-            try:
-                parse_duration(source.interval)
-            except ValueError as exc:
-                raise ConfigError(f"{path}: [[sources]] {source.name!r}: key 'interval': {exc}") from None
     rule_names = [r.name for r in config.rules]
     for rule in config.rules:
         if rule_names.count(rule.name) > 1:

@@ -23,7 +23,10 @@ def parse_duration(text: str) -> timedelta:
         pos = match.end()
     if pos != len(cleaned):
         raise ValueError(f"{text!r} is not a duration (write e.g. 90s, 15m, 24h, 7d or 1h30m)")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"{text!r} is longer than any duration this program can count") from None
 
 
 def format_duration(delta: timedelta) -> str:

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from monitor.config import Config, Destination
 from monitor.config import Rule as RuleConfig
-from monitor.durations import parse_duration
 from monitor.errors import ConfigError
 from monitor.model import Mention
 from monitor.storage.events import Events
@@ -63,8 +62,7 @@ def _compile(rule: RuleConfig, config: Config) -> CompiledRule:
         condition = compile_condition(rule.when)
     except ExpressionError as exc:
         raise ConfigError(f"{config.path}: [[rules]] {rule.name!r}: key 'when': {exc}") from None
-    after = parse_duration(rule.unanswered_after) if rule.unanswered_after else None
-    return CompiledRule(rule.name, condition, tuple(rule.notify), rule.priority, after)
+    return CompiledRule(rule.name, condition, tuple(rule.notify), rule.priority, rule.unanswered_after)
 
 
 def evaluate(
@@ -165,7 +163,7 @@ class RuleEngine:
         queued = 0
         self.events.add("matched", at=now, mention_id=mention.id, rule=decision.rule.name, reason=decision.reason)
         for dest in decision.rule.notify:
-            wait = parse_duration(self.destinations[dest].group_wait)
+            wait = self.destinations[dest].group_wait
             if self.outbox.enqueue(
                 alert_key(mention.id, decision.rule.name, dest),
                 destination=dest,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.config import Config, Destination
-from monitor.durations import format_duration, parse_duration
+from monitor.durations import format_duration
 from monitor.errors import ConfigError
 from monitor.model import Mention
 from monitor.storage.database import Database, from_db, to_db
@@ -53,8 +53,7 @@ def compile_spikes(config: Config) -> tuple[SpikeRule, ...]:
             condition = compile_condition(rule.when)
         except ExpressionError as exc:
             raise ConfigError(f"{config.path}: [[rules]] {rule.name!r}: key 'when': {exc}") from None
-        window, baseline = parse_duration(rule.window), parse_duration(rule.baseline)
-        if baseline < window * 2:
+        if rule.baseline < rule.window * 2:
             raise ConfigError(f"{config.path}: [[rules]] {rule.name!r}: key 'baseline' must be at least twice 'window'")
         out.append(
             SpikeRule(
@@ -62,11 +61,11 @@ def compile_spikes(config: Config) -> tuple[SpikeRule, ...]:
                 condition,
                 tuple(rule.notify),
                 rule.priority,
-                window,
-                baseline,
+                rule.window,
+                rule.baseline,
                 rule.factor,
                 rule.min_count,
-                parse_duration(rule.cooldown),
+                rule.cooldown,
             )
         )
     return tuple(out)
@@ -89,7 +88,8 @@ def judge(rule: SpikeRule, mentions: list[Mention], now: datetime, last_fired: d
         True,
         count,
         usual,
-        f"{count} matching mentions in the last {rule.window}, usually {usual:.1f} ({rule.factor:g}x threshold)",
+        f"{count} matching mentions in the last {format_duration(rule.window)}, usually {usual:.1f} "
+        f"({rule.factor:g}x threshold)",
     )
 
 

@@ -12,9 +12,9 @@ from typing import ClassVar, Generic, TypeVar
 
 from monitor.clock import Clock, SystemClock
 from monitor.errors import CredentialsError
-from monitor.http import HttpFetcher, HttpResponse
 from sources._common import Token, google_token, load_google_credentials
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher, HttpResponse
 
 C = TypeVar("C", bound=APISourceConfig)
 

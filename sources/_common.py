@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from monitor.errors import CredentialsError, HTTPStatusError, ParseError
-from monitor.http import HttpFetcher
 from monitor.model import Item
+from sources.http import HttpFetcher
 
 # The errors a malformed item raises while we read it: that item is skipped and counted.
 ITEM_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)

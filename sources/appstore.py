@@ -16,10 +16,10 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from monitor.errors import HTTPStatusError, ParseError
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import Batch, collect, engagement, expect, html_to_text, parse_time, rating, to_int
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher
 
 API = "https://itunes.apple.com"
 DEPTH_LIMIT = b"CustomerReviews RSS page depth is limited"

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._bearer import BearerTokenSource
 from sources._common import (
@@ -30,6 +29,7 @@ from sources._common import (
     sign_jwt,
 )
 from sources.base import APISourceConfig
+from sources.http import HttpFetcher
 
 API = "https://api.appstoreconnect.apple.com"
 LIFETIME = timedelta(minutes=20)  # Apple refuses tokens that live longer

@@ -9,26 +9,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
 from monitor.clock import Clock
-from monitor.http import HttpFetcher
+from monitor.config import SourceConfig
 from monitor.model import FetchResult, SourceState
+from sources.http import HttpFetcher
 
-
-class SourceConfig(BaseModel):
-    """Keys every source has. Kind-specific models subclass this and add their own keys.
-
-    Unknown keys are an error (`extra="forbid"`), so a typo in monitor.toml is caught at load.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    kind: str
-    interval: str | None = None  # a duration such as "15m"; None = [monitor] default_interval
-    brand: str | None = None  # every item of this source is about this brand
-    enabled: bool = True
+__all__ = ["APISourceConfig", "Source", "SourceConfig"]
 
 
 class APISourceConfig(SourceConfig):

@@ -15,10 +15,10 @@ from typing import Any, ClassVar
 from pydantic import model_validator
 
 from monitor.errors import CredentialsError, HTTPStatusError
-from monitor.http import HttpFetcher, HttpResponse
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import MAX_PAGES, Batch, HighWater, collect, engagement, expect, iso, parse_time
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher, HttpResponse
 
 # The entryway for accounts hosted by Bluesky; it proxies app.bsky.* calls to the AppView. Self-hosted PDS: base_url.
 SESSION_HOST = "https://bsky.social"

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from monitor.errors import CredentialsError, FetchError, ParseError
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import Batch, collect, expect, parse_time, rating, remember, seen_list, stable_id, unseen
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher
 
 API = "https://maps.googleapis.com"
 

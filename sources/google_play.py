@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._bearer import GoogleAPISource
 from sources._common import (
@@ -26,6 +25,7 @@ from sources._common import (
     rating,
 )
 from sources.base import APISourceConfig
+from sources.http import HttpFetcher
 
 API = "https://androidpublisher.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/androidpublisher"

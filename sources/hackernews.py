@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import (
     MAX_PAGES,
@@ -25,6 +24,7 @@ from sources._common import (
     unseen,
 )
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher
 
 API = "https://hn.algolia.com"
 ITEM_URL = "https://news.ycombinator.com/item?id="

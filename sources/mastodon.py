@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from pydantic import model_validator
 
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import (
     MAX_PAGES,
@@ -28,6 +27,7 @@ from sources._common import (
     server_date,
 )
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher
 
 PAGE = 40  # the largest page Mastodon serves
 WINDOW = 300.0  # seconds in Mastodon's rate-limit window

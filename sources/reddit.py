@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 from pydantic import model_validator
 
 from monitor.errors import CredentialsError
-from monitor.http import HttpFetcher, HttpResponse
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import (
     MAX_PAGES,
@@ -31,6 +30,7 @@ from sources._common import (
     server_date,
 )
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher, HttpResponse
 
 WWW = "https://www.reddit.com"
 OAUTH = "https://oauth.reddit.com"

@@ -18,10 +18,10 @@ from typing import Any
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from pydantic import BaseModel, ConfigDict
 
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import Batch, collect, html_to_text, parse_time, rating, remember, seen_list, stable_id, unseen
 from sources.base import Source, SourceConfig
+from sources.http import HttpFetcher
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 

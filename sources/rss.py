@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 import feedparser
 
 from monitor.errors import ParseError
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import html_to_text
 from sources.base import Source, SourceConfig
+from sources.http import HttpFetcher
 
 
 class RSSConfig(SourceConfig):

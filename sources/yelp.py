@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import Batch, collect, expect, parse_time, rating, remember, seen_list, unseen
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher
 
 API = "https://api.yelp.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")

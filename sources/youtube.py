@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 
 from pydantic import model_validator
 
-from monitor.http import HttpFetcher
 from monitor.model import FetchResult, Item, SourceState
 from sources._common import MAX_PAGES, Batch, HighWater, activity, collect, engagement, expect, html_to_text, parse_time
 from sources.base import APISourceConfig, Source
+from sources.http import HttpFetcher
 
 API = "https://www.googleapis.com"
 

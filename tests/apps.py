@@ -7,10 +7,9 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from monitor.app import App, build, check
 from monitor.clock import Clock
-from monitor.config import load_config
-from monitor.daemon import CycleReport, run_once, timers
+from monitor.service.app import App, build, check, load
+from monitor.service.daemon import CycleReport, run_once, timers
 
 T = TypeVar("T")
 
@@ -34,7 +33,7 @@ _RUNNERS: dict[int, asyncio.Runner] = {}
 
 
 def make_app(folder: Path, body: str, clock: Clock, header: str = HEADER) -> App:
-    app = build(check(load_config(write_config(folder, body, header), environ={})), clock)
+    app = build(check(load(write_config(folder, body, header), environ={})), clock)
     _RUNNERS[id(app)] = asyncio.Runner()
     return app
 

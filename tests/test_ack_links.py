@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from monitor.clock import FixedClock
-from monitor.web import AckServer, Signer
+from monitor.service.web import AckServer, Signer
 from tests.apps import close, cycle, deliver, make_app, run
 from tests.loopback import ROOT, LoopbackServer
 from tests.mailserver import MailServer, free_port

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App
 from monitor.clock import FixedClock
-from monitor.daemon import poll_one
+from monitor.service.app import App
+from monitor.service.daemon import poll_one
 from tests.apps import close, cycle, deliver, make_app, run
 from tests.loopback import ROOT, LoopbackServer
 from tests.mailserver import MailServer

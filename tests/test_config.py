@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config
 from monitor.errors import ConfigError
+from monitor.service.app import load
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,18 +42,18 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def error_of(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> str:
     with pytest.raises(ConfigError) as info:
-        load_config(write(tmp_path, text), environ=env or {})
+        load(write(tmp_path, text), environ=env or {})
     return str(info.value)
 
 
 def test_the_example_config_loads() -> None:
-    config = load_config(ROOT / "monitor.toml", environ={})
+    config = load(ROOT / "monitor.toml", environ={})
     assert [b.name for b in config.brands][:1] == ["Acme Coffee"]
     assert config.monitor.timezone == "Asia/Tokyo"
 
 
 def test_a_valid_config_loads(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, BASE), environ={})
+    config = load(write(tmp_path, BASE), environ={})
     assert config.sources[0].name == "alerts"
     assert config.rules[0].notify == ["phone"]
 
@@ -102,7 +102,7 @@ def test_not_toml_says_so(tmp_path: Path) -> None:
 
 def test_a_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--config"):
-        load_config(tmp_path / "nope.toml", environ={})
+        load(tmp_path / "nope.toml", environ={})
 
 
 def test_source_brand_must_exist(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_source_brand_must_exist(tmp_path: Path) -> None:
 
 def test_secrets_come_from_the_environment_and_are_redacted(tmp_path: Path) -> None:
     text = BASE.replace('"json://127.0.0.1:1/hook"', '"mailto://me:${SMTP_PASS}@127.0.0.1?to=a@example.com"')
-    config = load_config(write(tmp_path, text), environ={"SMTP_PASS": "hunter2-very-secret"})
+    config = load(write(tmp_path, text), environ={"SMTP_PASS": "hunter2-very-secret"})
     assert "hunter2-very-secret" in config.destinations["phone"].url
     assert config.redact(config.destinations["phone"].url) == "mailto://me:***@127.0.0.1?to=a@example.com"
 
@@ -122,7 +122,7 @@ def test_secrets_come_from_systemd_credentials(tmp_path: Path) -> None:
     creds.mkdir()
     (creds / "SMTP_PASS").write_text("from-credential-file\n")
     text = BASE.replace('"json://127.0.0.1:1/hook"', '"mailto://me:${SMTP_PASS}@127.0.0.1?to=a@example.com"')
-    config = load_config(write(tmp_path, text), environ={"CREDENTIALS_DIRECTORY": str(creds)})
+    config = load(write(tmp_path, text), environ={"CREDENTIALS_DIRECTORY": str(creds)})
     assert "from-credential-file" in config.destinations["phone"].url
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from monitor.clock import FixedClock
 from monitor.errors import BodyTooLarge, CredentialsError, DeadlineExceeded, FetchError, HTTPStatusError, QuotaExceeded
-from monitor.http import HttpFetcher, parse_retry_after
 from monitor.model import SourceState
+from sources.http import HttpFetcher, parse_retry_after
 from tests.loopback import LoopbackServer, Reply
 
 MiB = 1024 * 1024

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from monitor.clock import FixedClock
-from monitor.scheduler import next_check_after_failure
+from monitor.service.scheduler import next_check_after_failure
 from tests.apps import close, cycle, make_app
 from tests.loopback import FEEDPARSER_TESTS, REAL, LoopbackServer, Reply
 

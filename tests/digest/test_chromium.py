@@ -12,10 +12,8 @@ from pathlib import Path
 
 from matplotlib import image
 
-from alerts.digest_command import digest_command
-from monitor.clock import FixedClock
-from tests.digest.test_command import args
-from tests.digest.world import SLOT, build_world
+from tests.digest.test_command import args, digest
+from tests.digest.world import build_world
 
 WIDTH, HEIGHT = 1000, 2000
 
@@ -25,7 +23,7 @@ def test_preview_renders_with_chart_in_headless_chromium(tmp_path: Path) -> None
     assert browser, "headless Chromium is needed: apt-get install -y chromium"
     world = build_world(tmp_path)
     page = tmp_path / "digest.html"
-    assert digest_command(args(preview=page), world.config, clock=FixedClock(SLOT)) == 0
+    assert digest(args(preview=page), world.config) == 0
     shot = tmp_path / "shot.png"
     run = subprocess.run(
         [

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from alerts.digest_command import digest_command
+from monitor.cli.context import Context
+from monitor.cli.digest import command
 from monitor.clock import FixedClock
+from monitor.config import Config
 from monitor.errors import ConfigError
 from tests.digest.test_email import inline_chart
 from tests.digest.world import SLOT, build_world, config_for
@@ -21,10 +23,15 @@ def args(**given: object) -> argparse.Namespace:
     return argparse.Namespace(**{"preview": None, "send": False, "period": None, "brand": None, **given})
 
 
+def digest(given: argparse.Namespace, config: Config) -> int:
+    """`mention-monitor digest ...` at the slot, with this config."""
+    return command(Context(given, lambda: config, FixedClock(SLOT)))
+
+
 def test_preview_writes_html_with_chart_and_png_beside_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     world = build_world(tmp_path)
     target = tmp_path / "out" / "digest.html"
-    assert digest_command(args(preview=target), world.config, clock=FixedClock(SLOT)) == 0
+    assert digest(args(preview=target), world.config) == 0
     html = target.read_text(encoding="utf-8")
     assert 'src="data:image/png;base64,' in html and "negative share 86%" in html
     (png,) = sorted((tmp_path / "out").glob("digest-*.png"))
@@ -35,7 +42,7 @@ def test_preview_writes_html_with_chart_and_png_beside_it(tmp_path: Path, capsys
 
 def test_period_override_and_plain_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     world = build_world(tmp_path)
-    assert digest_command(args(period="30d"), world.config, clock=FixedClock(SLOT)) == 0
+    assert digest(args(period="30d"), world.config) == 0
     out = capsys.readouterr().out
     # 30 days back from the slot: weeks 0..3 (14 + 10 + 9 + 9) and the last 2 days of week 4, where reviews are
     # 1, 13, 25, 37 (and then 49...) hours old at its end: 4 more.
@@ -47,7 +54,7 @@ def test_send_mails_the_digest(tmp_path: Path) -> None:
     try:
         config = config_for(tmp_path, destinations={"owner_email": server.url()})
         build_world(tmp_path, config)
-        assert digest_command(args(send=True), config, clock=FixedClock(SLOT)) == 0
+        assert digest(args(send=True), config) == 0
         assert len(server.messages) == 1 and "Share of voice" in server.html()
         assert inline_chart(server).startswith(b"\x89PNG")  # shown in place by cid:, not a data: URI
     finally:
@@ -57,6 +64,6 @@ def test_send_mails_the_digest(tmp_path: Path) -> None:
 def test_bad_usage_is_a_config_error(tmp_path: Path) -> None:
     world = build_world(tmp_path)
     with pytest.raises(ConfigError, match="--period"):
-        digest_command(args(period="soon"), world.config)
+        digest(args(period="soon"), world.config)
     with pytest.raises(ConfigError, match="no own brand named 'Slack'"):
-        digest_command(args(brand="Slack"), world.config)
+        digest(args(brand="Slack"), world.config)

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.digest_timer import digest_timer, parse_schedule
-from monitor.app import App, build, check
+from alerts.digest_timer import parse_schedule
 from monitor.clock import FixedClock
 from monitor.errors import ConfigError
+from monitor.service.app import App, build, check
 from monitor.storage.digests import Digests
 from monitor.storage.events import Events
 from tests.digest.world import SLOT, StarScorer, build_world, config_for
@@ -74,7 +74,8 @@ def _app(tmp: Path, mail: MailServer, clock: FixedClock, **digest: object) -> Ap
 
 def _tick(app: App, clock: FixedClock, at: datetime) -> None:
     clock.set(at)
-    asyncio.run(digest_timer(app, at))
+    assert app.digest is not None
+    asyncio.run(app.digest.tick(at))
 
 
 def test_not_before_its_time_then_once(tmp_path: Path, mail: MailServer) -> None:

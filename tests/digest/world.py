@@ -26,6 +26,7 @@ from monitor.config import Config, parse_config
 from monitor.matching import BrandMatcher
 from monitor.model import Item, Score
 from monitor.pipeline import Pipeline, SourceInfo
+from monitor.service.app import source_configs
 from monitor.storage import Database, open_database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
@@ -72,7 +73,7 @@ def config_for(tmp: Path, *, schedule: str = "mon 08:00", zone: str = "Asia/Toky
         "destinations": digest.pop("destinations", {"owner_email": "json://127.0.0.1:9/unused"}),
         "digest": {"schedule": schedule, "notify": ["owner_email"], **digest},
     }
-    return parse_config(raw, path=tmp / "monitor.toml", environ={})
+    return parse_config(raw, source_configs(), path=tmp / "monitor.toml", environ={})
 
 
 def spread(items: Sequence[Item], weeks: Sequence[int], end: datetime) -> list[Item]:

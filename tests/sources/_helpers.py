@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.clock import FixedClock
-from monitor.http import HttpFetcher
+from sources.http import HttpFetcher
 from tests.loopback import REAL, Reply
 
 T = TypeVar("T")

@@ -13,18 +13,19 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
 from alerts.render import Message
-from monitor.app import build, check
+from monitor.cli.context import Context
+from monitor.cli.present import mention_row
 from monitor.clock import FixedClock
-from monitor.config import load_config
-from monitor.daemon import run_once, timers
 from monitor.logs import safe
+from monitor.service.app import build, check, load
+from monitor.service.daemon import run_once, timers
 
 DEMO_CONFIG = """
 [monitor]
@@ -110,7 +111,7 @@ class _Samples(SimpleHTTPRequestHandler):
             body = b'{"feed": {}}' if "customerreviews" in self.path else b""
             self.send_response(200 if body else 404)
         else:
-            body = (resources.files("monitor") / "demo_data" / name).read_bytes()
+            body = (resources.files("monitor.cli") / "demo_data" / name).read_bytes()
             self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -139,25 +140,25 @@ class PrintingSender:
         detail: str
 
 
-def run_demo() -> int:
+def command(ctx: Context) -> int:
+    """The tour starts at the real time; its clock is then moved on by hand to show the escalation."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Samples))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with tempfile.TemporaryDirectory(prefix="mention-monitor-demo-") as folder:
-            return asyncio.run(_tour(Path(folder), f"http://127.0.0.1:{server.server_address[1]}"))
+            base = f"http://127.0.0.1:{server.server_address[1]}"
+            return asyncio.run(_tour(Path(folder), base, FixedClock(ctx.clock.now())))
     finally:
         server.shutdown()
         server.server_close()
 
 
-async def _tour(folder: Path, base: str) -> int:
+async def _tour(folder: Path, base: str, clock: FixedClock) -> int:
     path = folder / "monitor.toml"
     path.write_text(DEMO_CONFIG.format(base=base), encoding="utf-8")
-    checked = check(load_config(path, environ={}))
+    checked = check(load(path, environ={}))
     senders = {name: PrintingSender(name, sender.channel) for name, sender in checked.senders.items()}
-    clock = FixedClock(datetime.now(UTC))
-    app = build(checked, clock)
-    app.deliverer.senders = senders
+    app = build(checked, clock, senders=senders)
     print("mention-monitor demo — real captured samples served on", base)
     print(f"(config and database in {folder}; nothing is sent anywhere)\n")
     try:
@@ -167,10 +168,8 @@ async def _tour(folder: Path, base: str) -> int:
             print(f"  polled {poll.source:15} {got}")
         mentions = app.pipeline.mentions.list()
         print("\nMentions stored (mention-monitor mentions list):")
-        from monitor.commands import _row
-
         for m in mentions[:40]:
-            print(safe(_row(m)))
+            print(safe(mention_row(m)))
         print(
             f"({len(mentions)} mentions; labels: "
             + ", ".join(

@@ -10,25 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from monitor.app import App, build, check
 from monitor.clock import Clock
-from monitor.config import Config, load_config
+from monitor.config import Config
 from monitor.errors import MonitorError
-from monitor.scheduler import PollOutcome, poll
-from monitor.sdnotify import Notifier
-from monitor.web import AckServer
+from monitor.service.app import App, build, check, load
+from monitor.service.scheduler import PollOutcome, poll
+from monitor.service.sdnotify import Notifier
+from monitor.service.web import AckServer
 
 log = logging.getLogger(__name__)
 
 TICK = 15.0  # seconds between rule timers and delivery passes
 STOP_GRACE = 20.0  # seconds in-flight polls get to finish on SIGTERM
-
-# Extra periodic work (the digest) registered by the composition root: called with `now` every tick.
-Timer = Callable[[App, datetime], Awaitable[None]]
 
 
 @dataclass
@@ -54,24 +50,24 @@ async def poll_one(app: App, source_name: str) -> PollOutcome:
     )
 
 
-async def timers(app: App, *, flush: bool, extra: tuple[Timer, ...] = ()) -> CycleReport:
+async def timers(app: App, *, flush: bool) -> CycleReport:
     now = app.clock.now()
     report = CycleReport()
     report.escalations = app.engine.escalate(now)
     report.spikes = app.spikes.check(now)
     report.source_notices = app.source_watch.check(now)
-    for timer in extra:
-        await timer(app, now)
+    if app.digest is not None:
+        await app.digest.tick(now)
     delivery = await app.deliverer.deliver_due(app.clock.now(), flush=flush)
     report.delivered = delivery.sent_items
     return report
 
 
-async def run_once(app: App, *, extra: tuple[Timer, ...] = ()) -> CycleReport:
+async def run_once(app: App) -> CycleReport:
     """`run --once`: poll every enabled source now, apply rules and due timers, deliver what is pending, return."""
     names = [s.name for s in app.checked.sources if s.config.enabled]
     outcomes = await asyncio.gather(*(poll_one(app, n) for n in names))
-    report = await timers(app, flush=True, extra=extra)
+    report = await timers(app, flush=True)
     report.polled = list(outcomes)
     return report
 
@@ -83,13 +79,11 @@ class Daemon:
         clock: Clock,
         *,
         notifier: Notifier | None = None,
-        extra: tuple[Timer, ...] = (),
         build_app: Callable[[Config, Clock], App] | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.notifier = notifier or Notifier()
-        self.extra = extra
         self._build = build_app or (lambda c, k: build(check(c, k), k))
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
@@ -126,7 +120,7 @@ class Daemon:
                     app = self.app = await self._reloaded(app)
                 self._start_due(app)
                 try:
-                    await timers(app, flush=False, extra=self.extra)
+                    await timers(app, flush=False)
                 except MonitorError as exc:
                     log.error("rule timers or delivery failed: %s", exc)
                 await self._sleep(app)
@@ -188,7 +182,7 @@ class Daemon:
         self._reload = False
         self.notifier.reloading()
         try:
-            config = load_config(self.config.path)
+            config = load(self.config.path)
             checked = check(config, self.clock)
         except MonitorError as exc:
             log.error("reload refused, keeping the running config: %s", exc)

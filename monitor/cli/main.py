@@ -1,15 +1,22 @@
-"""The command line (DESIGN.md's contract). Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage."""
+"""The command line (DESIGN.md's contract): the parser and the dispatch to one module per command.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage. Each command module has `command(ctx) -> int` and is
+imported only when it runs, so `--help` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from monitor import __version__, logs
-from monitor.config import Config, default_config_path, load_config
+from monitor.cli.context import Command, Context
+from monitor.clock import Clock, SystemClock
+from monitor.config import Config, default_config_path
 from monitor.errors import ConfigError, MonitorError
 
 log = logging.getLogger("mention-monitor")
@@ -70,11 +77,29 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# The module under monitor/cli/ that runs each command.
+MODULES = {
+    "run": "run",
+    "check": "check",
+    "demo": "demo",
+    "status": "status",
+    "mentions": "mentions",
+    "ack": "answer",
+    "respond": "answer",
+    "resolve": "answer",
+    "ignore": "answer",
+    "rules": "rules_test",
+    "digest": "digest",
+    "test-alert": "test_alert",
+    "score": "score",
+}
+
+
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         logs.setup("info")
-        return _dispatch(args)
+        return _dispatch(args, clock or SystemClock())
     except ConfigError as exc:
         print(f"mention-monitor: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -85,29 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    from monitor import commands  # the command bodies; imported here so --help stays fast
-
-    handlers: dict[str, Callable[[argparse.Namespace, Callable[[], Config]], int]] = {
-        "run": commands.run,
-        "check": commands.check_config,
-        "demo": commands.demo,
-        "status": commands.status,
-        "mentions": commands.mentions_list,
-        "ack": commands.set_status,
-        "respond": commands.set_status,
-        "resolve": commands.set_status,
-        "ignore": commands.set_status,
-        "rules": commands.rules_test,
-        "digest": commands.digest,
-        "test-alert": commands.test_alert,
-        "score": commands.score,
-    }
+def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
+    from monitor.service.app import load
 
     def config() -> Config:
-        path = args.config or default_config_path()
-        loaded = load_config(path)
+        loaded = load(args.config or default_config_path())
         logs.setup(loaded.monitor.log_level)
         return loaded
 
-    return handlers[args.command](args, config)
+    command: Command = importlib.import_module(f"monitor.cli.{MODULES[args.command]}").command
+    return command(Context(args, config, clock))

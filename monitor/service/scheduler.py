@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.errors import FetchError
-from monitor.http import HttpFetcher
 from monitor.pipeline import IngestReport, Pipeline, SourceInfo
 from monitor.storage.schedule import Schedule
 from sources.base import Source
+from sources.http import HttpFetcher
 
 log = logging.getLogger(__name__)
 

@@ -1,37 +1,49 @@
 """The composition root: config -> storage -> registries -> pipeline -> rules -> delivery. Nothing else wires.
 
-`build()` also performs the checks that need more than the schema (rule expressions, Apprise URLs, source kinds),
-so `check` and the daemon refuse the same configs.
+`load()` reads monitor.toml with the source registry; `check()` performs the checks that need more than the schema
+(rule expressions, Apprise URLs, source kinds), so `check` and the daemon refuse the same configs; `build()` connects
+what `check()` made to the database and the network.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from alerts.apprise_adapter import AppriseDestination
-from alerts.delivery import Deliverer
-from alerts.digest_timer import parse_schedule
+from alerts.delivery import Deliverer, Sender
+from alerts.digest_timer import DigestJob, parse_schedule
 from alerts.source_health import SourceWatch
 from monitor.clock import Clock
-from monitor.config import Config
-from monitor.durations import parse_duration
+from monitor.config import Config, SourceKinds, load_config
 from monitor.errors import ConfigError
-from monitor.http import HttpFetcher
 from monitor.matching import BrandMatcher
 from monitor.pipeline import Pipeline
 from monitor.sentiment import Scorer, build_scorer
+from monitor.service.web import Signer
 from monitor.storage import Database, open_database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
 from monitor.storage.schedule import Schedule
-from monitor.web import Signer
 from rules.engine import CompiledRule, RuleEngine, compile_rules
 from rules.spikes import SpikeRule, SpikeWatcher, compile_spikes
 from sources import source_kinds
 from sources.base import Source
+from sources.http import HttpFetcher
+
+
+def source_configs() -> SourceKinds:
+    """The source registry as the config needs it: kind -> config model."""
+    return {name: kind.Config for name, kind in source_kinds().items()}
+
+
+def load(path: Path, *, environ: dict[str, str] | None = None) -> Config:
+    """monitor.toml, validated against every registered source kind."""
+    return load_config(path, source_configs(), environ=environ)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class App:
     source_watch: SourceWatch
     rng: random.Random
     signer: Signer | None = None
+    digest: DigestJob | None = None
 
     @property
     def config(self) -> Config:
@@ -92,7 +105,7 @@ class App:
 
     @property
     def max_backoff(self) -> timedelta:
-        return parse_duration(self.config.monitor.max_backoff)
+        return self.config.monitor.max_backoff
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -118,7 +131,10 @@ def build(
     db: Database | None = None,
     scorer: Scorer | None = None,
     rng: random.Random | None = None,
+    senders: Mapping[str, Sender] | None = None,
 ) -> App:
+    """Connect what `check` made. `db`, `scorer`, `rng` and `senders` replace the configured ones (the demo's
+    destinations print instead of sending; tests bring their own scorer or database)."""
     config = checked.config
     db = db or open_db(config)
     scorer = scorer or scorer_for(config)
@@ -131,7 +147,7 @@ def build(
         destinations=config.destinations,
         muted=frozenset(b.name for b in config.brands if b.muted),
         competitors=frozenset(b.name for b in competitors),
-        max_age=parse_duration(config.monitor.alert_max_age),
+        max_age=config.monitor.alert_max_age,
         outbox=outbox,
         events=events,
         mentions=mentions,
@@ -139,14 +155,12 @@ def build(
     pipeline = Pipeline(db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention)
     spikes = SpikeWatcher(checked.spikes, brands=[b.name for b in own], destinations=dict(config.destinations), db=db)
     signer = (
-        Signer(config.web.secret, config.web.public_url, parse_duration(config.web.link_ttl), clock)
-        if config.web is not None
-        else None
+        Signer(config.web.secret, config.web.public_url, config.web.link_ttl, clock) if config.web is not None else None
     )
     deliverer = Deliverer(
         db=db,
         destinations=config.destinations,
-        senders=checked.senders,
+        senders=checked.senders if senders is None else senders,
         zone=config.monitor.zone,
         escalation_rules=frozenset(r.name for r in checked.rules if r.is_escalation),
         ack_link=signer.link if signer is not None else None,
@@ -155,7 +169,7 @@ def build(
         user_agent=config.monitor.user_agent,
         clock=clock,
         max_bytes=config.monitor.max_body_bytes,
-        deadline=parse_duration(config.monitor.request_deadline).total_seconds(),
+        deadline=config.monitor.request_deadline.total_seconds(),
         per_host=config.monitor.per_host_limit,
     )
     schedule = Schedule(db)
@@ -178,4 +192,5 @@ def build(
         source_watch,
         rng or random.Random(),
         signer,
+        DigestJob(db, config, checked.senders, clock) if config.digest is not None else None,
     )

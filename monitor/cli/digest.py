@@ -7,19 +7,18 @@ recorded in the `digests` table: it neither replaces nor suppresses the schedule
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from alerts.apprise_adapter import AppriseDestination
 from alerts.digest_html import render_text
 from alerts.digest_timer import Prepared, collect, draw, own_brands, send_digest
-from monitor.clock import Clock, SystemClock
-from monitor.config import Config
-from monitor.durations import parse_duration
+from monitor.cli.context import Context
+from monitor.durations import format_duration
 from monitor.errors import ConfigError, MonitorError
-from monitor.storage import open_database
+from monitor.service.app import open_db
 
 
 def _progress(text: str) -> None:
@@ -33,13 +32,14 @@ def chart_paths(preview: Path, brands: list[str]) -> list[Path]:
     return [preview.with_name(f"{preview.stem}-{i + 1}-{slug[:40]}.png") for i, slug in enumerate(slugs)]
 
 
-def digest_command(args: argparse.Namespace, config: Config, *, clock: Clock | None = None) -> int:
-    now = (clock or SystemClock()).now()
-    text = args.period or (config.digest.period if config.digest else "7d")
-    try:
-        period = parse_duration(text)
-    except ValueError as exc:
-        raise ConfigError(f"--period: {exc}") from None
+def command(ctx: Context) -> int:
+    args, config = ctx.args, ctx.load()
+    now = ctx.clock.now()
+    if args.period:
+        period, text = ctx.duration("--period", args.period), args.period
+    else:
+        period = config.digest.period if config.digest else timedelta(days=7)
+        text = format_duration(period)
     if period.total_seconds() <= 0:
         raise ConfigError("--period: the period must be longer than zero")
     brands = own_brands(config, args.brand)
@@ -52,7 +52,7 @@ def digest_command(args: argparse.Namespace, config: Config, *, clock: Clock | N
         for name in config.digest.notify:
             senders[name] = AppriseDestination(name, config.destinations[name].url)
 
-    db = open_database(config.monitor.database, base=config.path.resolve().parent)
+    db = open_db(config)
     try:
         _progress(f"reading mentions of {len(brands)} brand(s) over {text}")
         datas = collect(db, config, brands, end=now, period=period, now=now)

@@ -1,0 +1,39 @@
+"""`mention-monitor check`: validate the config as the daemon would and show what was understood, secrets hidden."""
+
+from __future__ import annotations
+
+from monitor.cli.context import Context
+from monitor.cli.present import out
+from monitor.durations import format_duration
+from monitor.service.app import check
+
+
+def command(ctx: Context) -> int:
+    config = ctx.load()
+    checked = check(config)
+    out(f"{config.path}: OK")
+    out(f"database: {config.redact(config.monitor.database)}   time zone: {config.monitor.timezone}")
+    out(f"brands ({len(config.brands)}):")
+    for b in config.brands:
+        role = " [competitor]" if b.role == "competitor" else ""
+        muted = " [muted]" if b.muted else ""
+        out(f"  {b.name}{role}{muted}: terms {', '.join(b.terms) or '-'}; exclude {', '.join(b.exclude) or '-'}")
+    out(f"sources ({len(checked.sources)}):")
+    for s in checked.sources:
+        every = format_duration(config.interval(s.config))
+        brand = f" -> {s.config.brand}" if s.config.brand else ""
+        out(f"  {s.name}: {config.redact(s.describe())}, every {every}{brand}")
+    out(f"destinations ({len(checked.senders)}):")
+    for name, sender in checked.senders.items():
+        out(f"  {name}: {config.redact(sender.redacted_url())} ({sender.channel})")
+    out(f"rules ({len(config.rules)}):")
+    for r in config.rules:
+        extra = f", unanswered after {format_duration(r.unanswered_after)}" if r.unanswered_after else ""
+        if r.kind == "spike":
+            window, baseline = format_duration(r.window), format_duration(r.baseline)
+            extra = f", spike: {r.factor:g}x in {window} over {baseline}, at least {r.min_count}"
+        out(f"  {r.name}: when {r.when!r} -> {', '.join(r.notify)} ({r.priority}{extra})")
+    if config.digest:
+        period = format_duration(config.digest.period)
+        out(f"digest: {config.digest.schedule}, period {period} -> {', '.join(config.digest.notify)}")
+    return 0
