@@ -1,14 +1,16 @@
-"""Noise control decisions, pure functions of `now`: quiet hours, rate limits, retry backoff."""
+"""Noise control decisions, pure functions of `now`: quiet hours, rate limits, and the destinations' retry backoff
+(an instance of the project's one `monitor.backoff.Backoff`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor.backoff import Backoff
 from monitor.config import QuietHours
 
-RETRY_FIRST = timedelta(seconds=30)
-RETRY_MAX = timedelta(minutes=30)
+# A refused alert or digest is retried from 30 s, doubling up to 30 min: a down mail server delays, never drops.
+DESTINATION_BACKOFF = Backoff(first=timedelta(seconds=30), cap=timedelta(minutes=30))
 RATE_WINDOW = timedelta(hours=1)
 # A destination failing this long is news for the other destinations (once, and once when it heals).
 BROKEN_AFTER = timedelta(minutes=10)
@@ -39,6 +41,5 @@ def rate_limited_until(sent_recently: list[datetime], limit: int, now: datetime)
 
 
 def retry_delay(consecutive_failures: int) -> timedelta:
-    """Exponential from 30 s, capped at 30 min: a down mail server delays alerts, never drops them."""
-    seconds = RETRY_FIRST.total_seconds() * (2 ** max(0, consecutive_failures - 1))
-    return min(timedelta(seconds=seconds), RETRY_MAX)
+    """How long a destination that failed this many times in a row rests before the next attempt."""
+    return DESTINATION_BACKOFF.delay(consecutive_failures)

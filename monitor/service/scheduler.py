@@ -1,8 +1,9 @@
 """When each source is checked next, and one poll of one source.
 
 Decisions are pure functions of `now` (no wall clock): `next_check_after_success` spreads sources with jitter and
-honours what the server asked for; `next_check_after_failure` backs off exponentially, capped, and honours
-Retry-After. `poll` runs one fetch and records the outcome in the database, so a restart keeps every schedule.
+honours what the server asked for; `next_check_after_failure` backs off with the project's one `Backoff`
+(monitor/backoff.py), capped, and honours Retry-After. `poll` runs one fetch and records the outcome in the
+database, so a restart keeps every schedule.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from monitor.backoff import Backoff
 from monitor.errors import FetchError
 from monitor.pipeline import IngestReport, Pipeline, SourceInfo
 from monitor.storage.schedule import Schedule
@@ -34,6 +36,11 @@ def next_check_after_success(
     return now + timedelta(seconds=max(1.0, delay))
 
 
+def source_backoff(interval: timedelta, max_backoff: timedelta) -> Backoff:
+    """A failing source is retried from its interval (at least a minute) doubling up to `max_backoff`, with jitter."""
+    return Backoff(first=max(interval, MIN_BACKOFF), cap=max_backoff, jitter=JITTER)
+
+
 def next_check_after_failure(
     now: datetime,
     interval: timedelta,
@@ -42,13 +49,9 @@ def next_check_after_failure(
     rng: random.Random,
     retry_after: float | None = None,
 ) -> datetime:
-    """Exponential backoff from the interval (at least a minute), capped at max_backoff; Retry-After wins if later."""
-    base = max(interval, MIN_BACKOFF).total_seconds()
-    delay = min(base * (2 ** max(0, consecutive_errors - 1)), max_backoff.total_seconds())
-    delay += rng.uniform(0, delay * JITTER)
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return now + timedelta(seconds=delay)
+    """Backoff from the interval, capped at max_backoff; Retry-After wins if later."""
+    backoff = source_backoff(interval, max_backoff)
+    return backoff.next_attempt(now, consecutive_errors, rng=rng, retry_after=retry_after)
 
 
 @dataclass(frozen=True)
