@@ -10,7 +10,9 @@
     │   ├── BodyTooLarge        the (decoded) body passed the size cap (permanent for that document)
     │   ├── DeadlineExceeded    the whole request took longer than its deadline (retryable)
     │   └── ParseError          the body could not be understood (permanent for that document)
-    └── DeliveryError          a destination did not accept an alert; `retryable` says whether to try again
+
+A destination that refuses an alert is not an exception: Apprise never raises, and our adapter returns a
+`SendResult` that says whether to retry (alerts/apprise_adapter.py).
 
 Every error that reaches a log or the terminal is safe to show: it never carries a secret, and text that came
 from the internet is quoted with `repr`-style escaping by whoever formats it.
@@ -74,9 +76,3 @@ class DeadlineExceeded(FetchError):
 class ParseError(FetchError):
     def __init__(self, message: str) -> None:
         super().__init__(message, retryable=False)
-
-
-class DeliveryError(MonitorError):
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable

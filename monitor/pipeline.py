@@ -27,8 +27,6 @@ ARTICLE_KINDS = frozenset({"rss", "hackernews"})
 
 # Called inside the transaction that stores a new mention; writes its decisions (events, outbox rows).
 Decide = Callable[[Mention, datetime], None]
-# Called when a known mention shows an owner reply on the platform.
-Answered = Callable[[Mention, datetime], None]
 
 
 @dataclass

@@ -16,10 +16,11 @@ from monitor.config import Config, Destination
 from monitor.durations import format_duration
 from monitor.errors import ConfigError
 from monitor.model import Mention
-from monitor.storage.database import Database, from_db, to_db
+from monitor.storage.database import Database, to_db
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
+from monitor.storage.spikes import Spikes
 from rules.expressions import Condition, ExpressionError, compile_condition, mention_fields
 
 
@@ -109,6 +110,7 @@ class SpikeWatcher:
         self.mentions = Mentions(db)
         self.outbox = Outbox(db)
         self.events = Events(db)
+        self.spikes = Spikes(db)
 
     def check(self, now: datetime) -> int:
         fired = 0
@@ -120,15 +122,11 @@ class SpikeWatcher:
                     for m in self.mentions.list(since=since, brand=brand)
                     if rule.condition.evaluate(mention_fields(m))
                 ]
-                verdict = judge(rule, history, now, self._last_fired(rule.name, brand))
+                verdict = judge(rule, history, now, self.spikes.last_fired(rule.name, brand))
                 if not verdict.fire:
                     continue
                 with self.db.transaction():
-                    self.db.execute(
-                        "INSERT INTO spikes (rule, brand, last_fired_at) VALUES (?, ?, ?) "
-                        "ON CONFLICT (rule, brand) DO UPDATE SET last_fired_at = excluded.last_fired_at",
-                        (rule.name, brand, to_db(now)),
-                    )
+                    self.spikes.fired(rule.name, brand, now)
                     self.events.add("spike", at=now, rule=rule.name, reason=f"{brand}: {verdict.reason}")
                     for dest in rule.notify:
                         self.outbox.enqueue(
@@ -145,7 +143,3 @@ class SpikeWatcher:
                         )
                 fired += 1
         return fired
-
-    def _last_fired(self, rule: str, brand: str) -> datetime | None:
-        row = self.db.one("SELECT last_fired_at FROM spikes WHERE rule = ? AND brand = ?", (rule, brand))
-        return from_db(row["last_fired_at"]) if row else None

@@ -16,7 +16,7 @@ from pathlib import Path
 from alerts.apprise_adapter import AppriseDestination
 from alerts.delivery import Deliverer, Sender
 from alerts.digest_timer import DigestJob, parse_schedule
-from alerts.source_health import SourceWatch
+from alerts.notices import Notices, SourceWatch
 from monitor.clock import Clock
 from monitor.config import Config, SourceKinds, load_config
 from monitor.errors import ConfigError
@@ -177,7 +177,8 @@ def build(
     with db.transaction():
         for source in checked.sources:
             schedule.ensure(source.name, source.kind, now)
-    source_watch = SourceWatch(db, sources=[s.name for s in checked.sources], destinations=list(checked.senders))
+    notices = Notices(outbox, destinations=list(checked.senders))
+    source_watch = SourceWatch(db, sources=[s.name for s in checked.sources], notices=notices)
     return App(
         checked,
         clock,

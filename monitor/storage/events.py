@@ -39,10 +39,6 @@ class Events:
             (to_db(at), mention_id, type_, rule, destination, reason),
         )
 
-    def for_mention(self, mention_id: int) -> list[Event]:
-        rows = self.db.query("SELECT * FROM events WHERE mention_id = ? ORDER BY id", (mention_id,))
-        return [self._event(r) for r in rows]
-
     def recent(self, type_: str, since: datetime) -> list[Event]:
         rows = self.db.query("SELECT * FROM events WHERE type = ? AND at >= ? ORDER BY id", (type_, to_db(since)))
         return [self._event(r) for r in rows]
