@@ -1,4 +1,9 @@
-"""Source kinds. Each module holds one kind; the registry finds them through entry points, built-ins included."""
+"""Source kinds. Each module holds one kind; the registry finds them through entry points, built-ins included.
+
+What the kinds share is in small modules by idea: `base` (the interface), `http` (the polite client), `items`
+(converting a response, skipping what is malformed), `text`, `times`, `numbers`, `cursors` (what to remember between
+polls), `ratelimits`, `tokens` and `bearer` (owner-API credentials), `urls` (no configured credential in an item).
+"""
 
 from __future__ import annotations
 

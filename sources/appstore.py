@@ -17,9 +17,12 @@ from pydantic import Field, model_validator
 
 from monitor.errors import HTTPStatusError, ParseError
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import Batch, collect, engagement, expect, html_to_text, parse_time, rating, to_int
 from sources.base import APISourceConfig, Source
 from sources.http import HttpFetcher
+from sources.items import Batch, collect, expect
+from sources.numbers import engagement, rating, to_int
+from sources.text import html_to_text
+from sources.times import parse_time
 
 API = "https://itunes.apple.com"
 DEPTH_LIMIT = b"CustomerReviews RSS page depth is limited"

@@ -15,21 +15,14 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._bearer import BearerTokenSource
-from sources._common import (
-    MAX_PAGES,
-    Batch,
-    HighWater,
-    Token,
-    activity,
-    collect,
-    expect,
-    parse_time,
-    rating,
-    sign_jwt,
-)
 from sources.base import APISourceConfig
+from sources.bearer import BearerTokenSource
+from sources.cursors import HighWater, activity
 from sources.http import HttpFetcher
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.numbers import rating
+from sources.times import parse_time
+from sources.tokens import Token, sign_jwt
 
 API = "https://api.appstoreconnect.apple.com"
 LIFETIME = timedelta(minutes=20)  # Apple refuses tokens that live longer

@@ -16,9 +16,12 @@ from pydantic import model_validator
 
 from monitor.errors import CredentialsError, HTTPStatusError
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import MAX_PAGES, Batch, HighWater, collect, engagement, expect, iso, parse_time
 from sources.base import APISourceConfig, Source
+from sources.cursors import HighWater
 from sources.http import HttpFetcher, HttpResponse
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.numbers import engagement
+from sources.times import iso, parse_time
 
 # The entryway for accounts hosted by Bluesky; it proxies app.bsky.* calls to the AppView. Self-hosted PDS: base_url.
 SESSION_HOST = "https://bsky.social"

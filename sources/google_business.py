@@ -14,18 +14,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._bearer import GoogleAPISource
-from sources._common import (
-    MAX_PAGES,
-    Batch,
-    HighWater,
-    activity,
-    collect,
-    expect,
-    parse_time,
-)
 from sources.base import APISourceConfig
+from sources.bearer import GoogleAPISource
+from sources.cursors import HighWater, activity
 from sources.http import HttpFetcher
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.times import parse_time
 
 API = "https://mybusiness.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/business.manage"

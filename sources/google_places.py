@@ -12,9 +12,12 @@ from typing import Any, ClassVar
 
 from monitor.errors import CredentialsError, FetchError, ParseError
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import Batch, collect, expect, parse_time, rating, remember, seen_list, stable_id, unseen
 from sources.base import APISourceConfig, Source
+from sources.cursors import remember, seen_list, unseen
 from sources.http import HttpFetcher
+from sources.items import Batch, collect, expect, stable_id
+from sources.numbers import rating
+from sources.times import parse_time
 
 API = "https://maps.googleapis.com"
 

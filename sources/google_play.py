@@ -12,20 +12,13 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._bearer import GoogleAPISource
-from sources._common import (
-    MAX_PAGES,
-    Batch,
-    HighWater,
-    activity,
-    collect,
-    engagement,
-    expect,
-    parse_time,
-    rating,
-)
 from sources.base import APISourceConfig
+from sources.bearer import GoogleAPISource
+from sources.cursors import HighWater, activity
 from sources.http import HttpFetcher
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.numbers import engagement, rating
+from sources.times import parse_time
 
 API = "https://androidpublisher.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/androidpublisher"

@@ -10,21 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import (
-    MAX_PAGES,
-    Batch,
-    collect,
-    engagement,
-    expect,
-    html_to_text,
-    parse_time,
-    remember,
-    seen_list,
-    to_int,
-    unseen,
-)
 from sources.base import APISourceConfig, Source
+from sources.cursors import remember, seen_list, unseen
 from sources.http import HttpFetcher
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.numbers import engagement, to_int
+from sources.text import html_to_text
+from sources.times import parse_time
 
 API = "https://hn.algolia.com"
 ITEM_URL = "https://news.ycombinator.com/item?id="

@@ -64,7 +64,7 @@ class HttpResponse:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"{self.url} did not return JSON: {exc}") from None
+            raise ParseError(f"{_public(self.url)} did not return JSON: {exc}") from None
 
     def next_state(self, state: SourceState) -> SourceState:
         """The state after this response: validators kept for the next conditional GET."""

@@ -14,20 +14,13 @@ from urllib.parse import quote
 from pydantic import model_validator
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import (
-    MAX_PAGES,
-    Batch,
-    collect,
-    engagement,
-    exhausted,
-    expect,
-    html_to_text,
-    parse_time,
-    seconds_until_reset,
-    server_date,
-)
 from sources.base import APISourceConfig, Source
 from sources.http import HttpFetcher
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.numbers import engagement
+from sources.ratelimits import exhausted, seconds_until_reset, server_date
+from sources.text import html_to_text
+from sources.times import parse_time
 
 PAGE = 40  # the largest page Mastodon serves
 WINDOW = 300.0  # seconds in Mastodon's rate-limit window

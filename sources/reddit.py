@@ -14,23 +14,15 @@ from pydantic import model_validator
 
 from monitor.errors import CredentialsError
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import (
-    MAX_PAGES,
-    Batch,
-    HighWater,
-    Token,
-    collect,
-    engagement,
-    exhausted,
-    expect,
-    fetch_token,
-    html_to_text,
-    parse_time,
-    seconds_until_reset,
-    server_date,
-)
 from sources.base import APISourceConfig, Source
+from sources.cursors import HighWater
 from sources.http import HttpFetcher, HttpResponse
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.numbers import engagement
+from sources.ratelimits import exhausted, seconds_until_reset, server_date
+from sources.text import html_to_text
+from sources.times import parse_time
+from sources.tokens import Token, fetch_token
 
 WWW = "https://www.reddit.com"
 OAUTH = "https://oauth.reddit.com"

@@ -19,9 +19,14 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHT
 from pydantic import BaseModel, ConfigDict
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import Batch, collect, html_to_text, parse_time, rating, remember, seen_list, stable_id, unseen
 from sources.base import Source, SourceConfig
+from sources.cursors import remember, seen_list, unseen
 from sources.http import HttpFetcher
+from sources.items import Batch, collect, stable_id
+from sources.numbers import rating
+from sources.text import html_to_text
+from sources.times import parse_time
+from sources.urls import public_page
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
@@ -65,6 +70,7 @@ def parse(body: bytes | str, url: str, selectors: Selectors | None = None) -> tu
 
 
 def parse_page(body: bytes | str, url: str, selectors: Selectors | None = None, scale: float = 5.0) -> Page:
+    """The reviews and the average rating on the page at `url`. Items link to the page without its credentials."""
     with warnings.catch_warnings():
         # Untrusted pages are sometimes XHTML or nearly empty; bs4's hints about that are noise here.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
@@ -142,10 +148,10 @@ def _ld_item(node: dict[str, Any], page_url: str) -> Item:
     found = node.get("reviewRating")
     stars: dict[str, Any] = found if isinstance(found, dict) else {}
     scale = rating(stars.get("bestRating"), 100.0) or 5.0
-    own_url = node.get("url") if isinstance(node.get("url"), str) else None
+    own_url = public_page(node["url"]) if isinstance(node.get("url"), str) else None
     return Item(
         external_id=str(node.get("@id") or own_url or stable_id(page_url, author, date, body[:200])),
-        url=own_url or page_url,
+        url=own_url or public_page(page_url),
         title=html_to_text(str(node.get("name") or node.get("headline") or "")),
         text=body,
         author=author,
@@ -213,7 +219,7 @@ def _microdata_item(scope: Tag, page_url: str) -> Item:
         raise ValueError("a review with neither text nor author")
     return Item(
         external_id=stable_id(page_url, author, date, body[:200]),
-        url=page_url,
+        url=public_page(page_url),
         title=_prop(scope, "name") or "",
         text=body,
         author=author,
@@ -234,7 +240,7 @@ def _selector_item(el: Tag, selectors: Selectors, page_url: str, scale: float) -
     value = rating(_first_number(pick(selectors.rating)), scale)
     return Item(
         external_id=stable_id(page_url, author, date, body[:200]),
-        url=page_url,
+        url=public_page(page_url),
         title=pick(selectors.title) or "",
         text=body,
         author=author,
@@ -251,6 +257,7 @@ def aggregate_drop(previous: Aggregate | None, current: Aggregate | None, url: s
     """A mention saying the page's average rating fell, or None when it did not."""
     if previous is None or current is None or current.scale != previous.scale or current.value >= previous.value:
         return None
+    url = public_page(url)
     count = f" ({current.count} reviews)" if current.count is not None else ""
     return Item(
         external_id=f"aggregate:{current.value:g}:{current.count}",
@@ -275,7 +282,7 @@ class ReviewsSource(Source[ReviewsConfig]):
 
     def describe(self) -> str:
         how = "CSS selectors" if self.config.selectors else "schema.org markup"
-        return f"reviews on {self.config.url} ({how})"
+        return f"reviews on {public_page(self.config.url)} ({how})"
 
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
         response = await http.get(self.config.url, state=state)

@@ -12,15 +12,17 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 
 from monitor.errors import ParseError
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import html_to_text
 from sources.base import Source, SourceConfig
 from sources.http import HttpFetcher
+from sources.items import collect
+from sources.text import html_to_text
+from sources.urls import bare_url, scrubbed
 
 
 class RSSConfig(SourceConfig):
@@ -64,41 +66,72 @@ def _entry_text(entry: Any) -> str:
 def parse(body: bytes, *, content_type: str | None = None, base_url: str = "") -> tuple[tuple[Item, ...], int]:
     """Items of a feed document, and how many entries were skipped for having neither link nor id nor text.
 
+    `base_url` is the feed's URL: relative entry links are resolved against it, and none of its credentials (userinfo,
+    query string) ever reaches an item; an entry without any link gets no URL rather than the feed's.
     Raises ParseError when the document is not a feed at all (feedparser's "bozo" with no entries).
     """
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
+    parsed = feedparser.parse(
+        _sound_charrefs(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+    )
     entries = parsed.get("entries") or []
     # A feed with no entries is fine; a document that is not a feed at all (no version recognised) is an error.
     if parsed.get("bozo") and not entries and not parsed.get("version"):
         problem = parsed.get("bozo_exception")
         raise ParseError(f"not a readable feed: {type(problem).__name__}: {str(problem)[:200]}")
-    items: list[Item] = []
-    skipped = 0
-    for entry in entries:
-        link = unwrap_google_redirect(entry.get("link") or "")
-        title = html_to_text(entry.get("title", "") or "")
-        text = _entry_text(entry)
-        entry_id = entry.get("id") or link
-        if not entry_id:
-            if not (title or text):
-                skipped += 1
-                continue
-            entry_id = "sha256:" + hashlib.sha256((title + "\n" + text).encode("utf-8")).hexdigest()[:40]
-        author = entry.get("author") or ""
-        language = (entry.get("language") or parsed.feed.get("language") or None) if parsed.get("feed") else None
-        items.append(
-            Item(
-                external_id=str(entry_id),
-                url=link or base_url,
-                title=title,
-                text=text,
-                author=html_to_text(str(author)),
-                published_at=_when(entry),
-                language=language.split("-")[0].lower() if isinstance(language, str) and language else None,
-            )
-        )
-    return tuple(items), skipped
+    feed_language = parsed.feed.get("language") if parsed.get("feed") else None
+    batch = collect(entries, lambda entry: _item(entry, base_url, feed_language))
+    return batch.items, batch.skipped
+
+
+def _item(entry: Any, feed_url: str, feed_language: Any) -> Item:
+    link = _link(entry.get("link") or "", feed_url)
+    title = html_to_text(entry.get("title", "") or "")
+    text = _entry_text(entry)
+    entry_id = scrubbed(str(entry.get("id") or ""), feed_url) or link
+    if not entry_id:
+        if not (title or text):
+            raise ValueError("an entry with neither link nor id nor text")
+        digest = hashlib.sha256((title + "\n" + text).encode("utf-8", "surrogatepass")).hexdigest()
+        entry_id = "sha256:" + digest[:40]
+    language = entry.get("language") or feed_language or None
+    return Item(
+        external_id=entry_id,
+        url=link,
+        title=title,
+        text=text,
+        author=html_to_text(str(entry.get("author") or "")),
+        published_at=_when(entry),
+        language=language.split("-")[0].lower() if isinstance(language, str) and language else None,
+    )
+
+
+def _link(link: str, feed_url: str) -> str:
+    """The entry's permalink: Google redirects unwrapped, relative links resolved against the feed's bare URL (never
+    its query or userinfo), and parameters echoed from the feed's URL dropped. "" when the entry has no link."""
+    link = unwrap_google_redirect(link.strip())
+    if not link:
+        return ""
+    if feed_url:
+        link = urljoin(bare_url(feed_url), link)
+    return scrubbed(link, feed_url)
+
+
+# A numeric character reference to a lone surrogate or past U+10FFFF (`&#xD800;`) makes feedparser's fallback parser
+# raise UnicodeEncodeError (or ValueError) and lose the whole feed; as U+FFFD it costs one character of one entry.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+
+
+def _sound_charrefs(body: bytes) -> bytes:
+    def replace(match: re.Match[bytes]) -> bytes:
+        hexadecimal, decimal = match.groups()
+        digits = (hexadecimal or decimal).lstrip(b"0")
+        if len(digits) > 8:  # past any code point, and too long to be worth converting
+            return b"&#xFFFD;"
+        code = int(digits or b"0", 16 if hexadecimal else 10)
+        return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group()
+
+    return _CHARREF.sub(replace, body)
 
 
 class RSSSource(Source[RSSConfig]):
@@ -115,8 +148,7 @@ class RSSSource(Source[RSSConfig]):
         return FetchResult(items=items, state=response.next_state(state), skipped=skipped)
 
     def describe(self) -> str:
-        parts = urlsplit(self.config.url)
-        return f"rss {parts.scheme}://{parts.hostname}{parts.path}"
+        return f"rss {bare_url(self.config.url)}"
 
 
 _ACCEPT = "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, application/xml;q=0.8, */*;q=0.5"

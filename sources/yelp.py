@@ -14,9 +14,12 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import Batch, collect, expect, parse_time, rating, remember, seen_list, unseen
 from sources.base import APISourceConfig, Source
+from sources.cursors import remember, seen_list, unseen
 from sources.http import HttpFetcher
+from sources.items import Batch, collect, expect
+from sources.numbers import rating
+from sources.times import parse_time
 
 API = "https://api.yelp.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")

@@ -14,9 +14,13 @@ from typing import Any, ClassVar
 from pydantic import model_validator
 
 from monitor.model import FetchResult, Item, SourceState
-from sources._common import MAX_PAGES, Batch, HighWater, activity, collect, engagement, expect, html_to_text, parse_time
 from sources.base import APISourceConfig, Source
+from sources.cursors import HighWater, activity
 from sources.http import HttpFetcher
+from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.numbers import engagement
+from sources.text import html_to_text
+from sources.times import parse_time
 
 API = "https://www.googleapis.com"
 

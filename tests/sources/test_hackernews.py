@@ -100,3 +100,17 @@ def test_rate_limited_search_is_a_retryable_error_with_retry_after(server: Loopb
     with pytest.raises(HTTPStatusError) as caught:
         run(lambda http: source.fetch(http, SourceState()))
     assert caught.value.retryable and caught.value.retry_after == 30.0
+
+
+def test_a_lone_surrogate_or_an_absurd_number_costs_one_field_not_the_poll(server: LoopbackServer) -> None:
+    # JSON may escape a lone surrogate ("\ud800") that UTF-8, and so the database, cannot store.
+    odd: dict[str, Any] = {"objectID": "2", "title": "Acme \ud800 Coffee", "author": "b\udfff", "_tags": ["story"]}
+    odd |= {"points": float("inf"), "created_at_i": 1e20}  # sent as `Infinity` and `1e+20`
+    server.route("/api/v1/search_by_date", json_reply({"hits": [_hits(1786293200)["hits"][0], odd], "nbPages": 1}))
+    source = HackerNewsSource(HackerNewsConfig(name="hn", kind="hackernews", query="x", base_url=server.url()))
+    result = run(lambda http: source.fetch(http, SourceState()))
+    assert result.skipped == 0
+    good, kept = result.items
+    assert good.title == "Acme 1786293200"
+    assert (kept.title, kept.author) == ("Acme \ufffd Coffee", "b\ufffd")
+    assert kept.engagement == {} and kept.published_at is None  # unreadable, so left out rather than guessed

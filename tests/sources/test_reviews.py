@@ -116,3 +116,14 @@ def test_fetch_conditional_get_no_repeats_and_rating_drop(server: LoopbackServer
 def test_selectors_config_is_strict() -> None:
     with pytest.raises(ValueError, match="extra"):
         ReviewsConfig(name="w", kind="reviews", url="https://x", selectors={"review": ".r", "txt": ".t"})  # type: ignore[arg-type]
+
+
+def test_page_url_credentials_never_reach_an_item(server: LoopbackServer) -> None:
+    server.route("/reviews", Reply(200, MICRODATA.encode(), {"Content-Type": "text/html"}))
+    url = server.url("/reviews?shop=42&api_key=SECRETMARKER").replace("http://", "http://reader:SECRETPASS@")
+    source = ReviewsSource(ReviewsConfig(name="w", kind="reviews", url=url))
+    result = run(lambda http: source.fetch(http, SourceState()))
+    assert server.requests[-1].query["api_key"] == ["SECRETMARKER"]  # the page itself was asked with its key
+    assert len(result.items) == 2
+    assert {i.url for i in result.items} == {server.url("/reviews?shop=42")}  # the page's own address stays
+    assert "SECRET" not in repr(result.items) and "SECRET" not in source.describe()

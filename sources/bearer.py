@@ -1,7 +1,7 @@
 """Owner APIs that authenticate with a short-lived bearer token (a signed JWT, or one exchanged for it).
 
-The token lives in memory only — a secret never reaches the database — and is renewed when it is about to expire,
-or once when the API rejects it before its time (revoked, clock skew).
+The token (made by `sources.tokens`) lives in memory only — a secret never reaches the database — and is renewed
+when it is about to expire, or once when the API rejects it before its time (revoked, clock skew).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import ClassVar, Generic, TypeVar
 
 from monitor.clock import Clock, SystemClock
 from monitor.errors import CredentialsError
-from sources._common import Token, google_token, load_google_credentials
 from sources.base import APISourceConfig, Source
 from sources.http import HttpFetcher, HttpResponse
+from sources.tokens import Token, google_token, load_google_credentials
 
 C = TypeVar("C", bound=APISourceConfig)
 
