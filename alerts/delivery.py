@@ -4,6 +4,11 @@ Order per destination: hold back what quiet hours or the rate limit say must wai
 into one message, record which rows it holds under a message key, send it in a worker thread (Apprise blocks and
 sleeps), then in one transaction: log the delivery, mark the rows sent, move the mentions to `alerted`.
 
+Alerts about mentions are rendered here, at send time, and grouped; operator notices are rendered here too, one
+message each. A frozen row (the digest, see monitor/storage/outbox.py) is one message sent as it was queued, with its
+files; it goes through the same stages: quiet hours hold it unless it is high priority, the rate limit counts it, a
+failure backs the destination off, and the notification log records it once the destination accepted it.
+
 A crash (or a timeout) after the destination accepted a message and before that transaction means the message is
 sent again. It is sent again *as the same message*: the rows recorded under a key are resent together, first, under
 that key, which travels with the message (HTTP `Idempotency-Key`, e-mail `X-Mention-Monitor-Key`), so the receiving
@@ -14,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -29,7 +35,7 @@ from monitor.model import ANSWERED_STATUSES, Mention
 from monitor.storage.database import Database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
-from monitor.storage.outbox import Outbox, OutboxRow
+from monitor.storage.outbox import Outbox, OutboxFile, OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +52,14 @@ class SendResultLike(Protocol):
 
 
 class Sender(Protocol):
-    """What the worker needs of a destination (alerts.apprise_adapter.AppriseDestination is one)."""
+    """What the worker needs of a destination (alerts.apprise_adapter.AppriseDestination is one). `attachments`
+    are files (filename, mimetype, data) sent with the message where the channel can carry them (the digest's
+    charts by e-mail)."""
 
     @property
     def channel(self) -> str: ...
 
-    def send(self, message: Message) -> SendResultLike: ...
+    def send(self, message: Message, *, attachments: Sequence[tuple[str, str, bytes]] = ()) -> SendResultLike: ...
 
 
 @dataclass
@@ -99,11 +107,24 @@ class Deliverer:
             await self._deliver(name, now, flush, report)
         return report
 
-    async def _deliver(self, name: str, now: datetime, flush: bool, report: DeliveryReport) -> None:
+    async def deliver_now(self, ids: Collection[int], now: datetime) -> DeliveryReport:
+        """Send these pending rows now (`digest --send`), through the same stages, without waiting out a
+        destination's backoff; the other rows are left to the daemon."""
+        report = DeliveryReport()
+        chosen = set(ids)
+        for name in sorted({r.destination for r in self.outbox.all_pending() if r.id in chosen}):
+            if name in self.senders:
+                await self._deliver(name, now, True, report, only=chosen)
+        return report
+
+    async def _deliver(
+        self, name: str, now: datetime, flush: bool, report: DeliveryReport, only: Collection[int] | None = None
+    ) -> None:
         health = self.outbox.health(name)
         if not flush and health.next_attempt_at and now < health.next_attempt_at:
             return
-        rows, mentions = self._live_rows(self.outbox.pending(name), now, report)
+        pending = [r for r in self.outbox.pending(name) if only is None or r.id in only]
+        rows, mentions = self._live_rows(pending, now, report)
         rows = self._hold_back(name, rows, now, report)
         # Messages put together before a crash or a failed attempt go first, as they were, under their key.
         claimed: dict[str, list[OutboxRow]] = {}
@@ -192,6 +213,9 @@ class Deliverer:
         out: list[tuple[Message, list[OutboxRow]]] = []
         items, item_rows = [], []
         for row in rows:
+            if row.frozen:
+                out.append((Message(row.subject or row.rule, row.body or row.reason, row.html), [row]))
+                continue
             if row.mention_id is None:
                 out.append((render_notice(row.subject or row.rule, row.body or row.reason, channel), [row]))
                 continue
@@ -209,7 +233,9 @@ class Deliverer:
     async def _send(
         self, name: str, message: Message, rows: list[OutboxRow], now: datetime, report: DeliveryReport
     ) -> bool:
-        result = await asyncio.to_thread(self.senders[name].send, message)
+        sender = self.senders[name]
+        files = self._files(rows)
+        result = await asyncio.to_thread(functools.partial(sender.send, message, attachments=files))
         ids = [r.id for r in rows]
         if result.ok:
             with self.db.transaction():
@@ -266,6 +292,10 @@ class Deliverer:
                 )
         report.failed += len(rows)
         return False
+
+    def _files(self, rows: list[OutboxRow]) -> list[OutboxFile]:
+        """The files of the frozen rows of a message (a digest's charts), in order."""
+        return [f for row in rows if row.frozen for f in self.outbox.files(row.id)]
 
     def _notify_others(self, broken: str, subject: str, body: str, now: datetime) -> None:
         self.outbox.enqueue_notice(

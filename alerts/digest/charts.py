@@ -15,7 +15,7 @@ import io
 import math
 from collections.abc import Sequence
 
-from alerts.digest import DailyPoint
+from alerts.digest.figures import DailyPoint
 
 # Colours chosen to be told apart by colour-blind readers as well (negative/positive are not red/green hues alone:
 # they also differ in lightness), and to match the HTML's label colours.

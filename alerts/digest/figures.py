@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts import escape
-from alerts.digest_themes import Theme, themes
+from alerts.digest.themes import Theme, themes
 from monitor.model import ANSWERED_STATUSES, Mention
 
 LABELS = ("negative", "neutral", "positive", "unscored")

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from alerts import escape
-from alerts.digest import LABELS, DigestData, PeriodFigures, Quote, period_unit
+from alerts.digest.figures import LABELS, DigestData, PeriodFigures, Quote, period_unit
 
 CHART_ALT = "Daily mentions by sentiment, with the average star rating"
 LIST_COMMAND = "mention-monitor mentions list --status new"

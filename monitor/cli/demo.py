@@ -12,6 +12,7 @@ import asyncio
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -125,7 +126,7 @@ class PrintingSender:
     name: str
     channel: str
 
-    def send(self, message: Message) -> PrintingSender.Result:
+    def send(self, message: Message, *, attachments: Sequence[tuple[str, str, bytes]] = ()) -> PrintingSender.Result:
         rule = "─" * 78
         print(f"\n┌{rule}\n│ ALERT to {self.name} ({self.channel})\n│ {safe(message.title)}\n├{rule}")
         for line in message.body.splitlines():

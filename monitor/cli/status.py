@@ -38,7 +38,7 @@ def command(ctx: Context) -> int:
         last = outbox.last_delivery()
         out(f"last alert: {ago(last[1], now)} to {last[0]}" if last else "last alert: never")
         digest = Digests(db).last_sent()
-        out(f"last digest: {ago(digest[0], now)}" if digest else "last digest: never")
+        out(f"last digest: {ago(digest[0], now)} to {digest[1]}" if digest else "last digest: never")
         out(f"mentions stored: {Mentions(db).count()}")
     finally:
         db.close()

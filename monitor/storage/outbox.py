@@ -3,14 +3,18 @@
 A row is queued in the same transaction as the decision that made it; its UNIQUE `key` (mention, rule,
 destination) makes a second row — and so a second alert — impossible. A row becomes `sent` only after the
 destination accepted the message.
+
+Most rows are rendered when they are sent (alerts, operator notices). A *frozen* row (the digest) holds its message
+as queued: subject and body in its destination's channel form, the email's HTML, and files (`outbox_files`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from monitor.storage.database import Database, from_db, to_db
 
@@ -32,6 +36,26 @@ class OutboxRow:
     attempts: int
     last_error: str | None
     send_key: str | None = None  # set when the row was put in a message about to be sent
+    frozen: bool = False  # subject, body and html are the message as it is sent (see the module docstring)
+    html: str | None = None
+
+
+class OutboxFile(NamedTuple):
+    """A file sent with a frozen row's message (a digest's chart): (name, mimetype, data), as senders take it."""
+
+    name: str
+    mimetype: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One message a destination accepted (a row of the notification log)."""
+
+    destination: str
+    sent_at: datetime
+    items: int
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +118,47 @@ class Outbox:
                 subject=subject,
                 body=body,
             )
+
+    def enqueue_message(
+        self,
+        key: str,
+        *,
+        destination: str,
+        rule: str,
+        now: datetime,
+        subject: str,
+        body: str,
+        html: str | None = None,
+        files: Sequence[tuple[str, str, bytes]] = (),
+        priority: str = "normal",
+        reason: str = "",
+    ) -> bool:
+        """Queue a message rendered now and sent as it is (frozen), due now, with its files; False when one with
+        this key was already queued (or sent): the duplicate is dropped, files and all."""
+        with self.db.transaction():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO outbox (key, destination, rule, priority, reason, subject, body, html, frozen, "
+                "created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (key, destination, rule, priority, reason, subject, body, html, to_db(now), to_db(now)),
+            )
+            if cursor.rowcount == 0:
+                return False
+            for position, (name, mimetype, data) in enumerate(files):
+                self.db.execute(
+                    "INSERT INTO outbox_files (outbox_id, position, name, mimetype, data) VALUES (?, ?, ?, ?, ?)",
+                    (cursor.lastrowid, position, name, mimetype, data),
+                )
+        return True
+
+    def files(self, outbox_id: int) -> list[OutboxFile]:
+        rows = self.db.query(
+            "SELECT name, mimetype, data FROM outbox_files WHERE outbox_id = ? ORDER BY position", (outbox_id,)
+        )
+        return [OutboxFile(r["name"], r["mimetype"], bytes(r["data"])) for r in rows]
+
+    def find(self, key: str) -> OutboxRow | None:
+        row = self.db.one("SELECT * FROM outbox WHERE key = ?", (key,))
+        return _row(row) if row is not None else None
 
     def keys_for_rule(self, rule: str) -> set[str]:
         """Every key ever queued for `rule`: one query per timer tick instead of one per mention and destination."""
@@ -174,6 +239,18 @@ class Outbox:
         )
         return [t for t in (from_db(r["sent_at"]) for r in rows) if t is not None]
 
+    def notification_log(self, destination: str, since: datetime) -> list[Delivery]:
+        """What `destination` accepted after `since`, oldest first."""
+        rows = self.db.query(
+            "SELECT * FROM deliveries WHERE destination = ? AND sent_at > ? ORDER BY id", (destination, to_db(since))
+        )
+        found = []
+        for r in rows:
+            sent = from_db(r["sent_at"])
+            assert sent is not None
+            found.append(Delivery(r["destination"], sent, int(r["items"]), r["title"]))
+        return found
+
     def last_delivery(self) -> tuple[str, datetime] | None:
         row = self.db.one("SELECT destination, sent_at FROM deliveries ORDER BY id DESC LIMIT 1")
         if row is None:
@@ -243,4 +320,6 @@ def _row(r: sqlite3.Row) -> OutboxRow:
         attempts=int(r["attempts"]),
         last_error=r["last_error"],
         send_key=r["send_key"],
+        frozen=bool(r["frozen"]),
+        html=r["html"],
     )

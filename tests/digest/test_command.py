@@ -1,8 +1,11 @@
-"""`mention-monitor digest`: --preview writes the page and its chart, --send mails it, the default prints text."""
+"""`mention-monitor digest`: --preview writes the page and its chart, --send mails it through the outbox (or leaves it
+queued for the daemon, saying why), the default prints text."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +15,12 @@ from monitor.cli.digest import command
 from monitor.clock import FixedClock
 from monitor.config import Config
 from monitor.errors import ConfigError
+from monitor.service.app import build, check
+from monitor.service.daemon import timers
+from monitor.storage.digests import Digests
+from monitor.storage.outbox import Outbox
 from tests.digest.test_email import inline_chart
-from tests.digest.world import SLOT, build_world, config_for
+from tests.digest.world import SLOT, StarScorer, build_world, config_for
 from tests.mailserver import MailServer
 
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
@@ -59,6 +66,39 @@ def test_send_mails_the_digest(tmp_path: Path) -> None:
         assert inline_chart(server).startswith(b"\x89PNG")  # shown in place by cid:, not a data: URI
     finally:
         server.stop()
+
+
+def test_send_is_not_held_by_quiet_hours(tmp_path: Path, mail: MailServer) -> None:
+    # The owner asked for it now: quiet hours (the slot, Monday 08:00 in Tokyo, is inside them) do not hold it.
+    quiet = {"url": mail.url(), "quiet_hours": {"start": "22:00", "end": "09:00"}}
+    config = config_for(tmp_path, destinations={"owner_email": quiet})
+    build_world(tmp_path, config)
+    assert digest(args(send=True), config) == 0
+    assert len(mail.messages) == 1
+
+
+def test_send_while_the_server_is_down_leaves_it_to_the_daemon(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mail = MailServer()  # not started yet: the connection is refused
+    config = config_for(tmp_path, destinations={"owner_email": mail.url()})
+    world = build_world(tmp_path, config)
+    assert digest(args(send=True), config) == 1
+    err = capsys.readouterr().err
+    assert "owner_email: queued: " in err and "; the daemon delivers it when the destination works again" in err
+    [row] = Outbox(world.db).pending("owner_email")
+    assert row.priority == "high" and row.attempts == 1
+    assert Digests(world.db).last_settled("") is None and Digests(world.db).last_sent() is None  # no slot settled
+
+    mail.start()
+    try:
+        later = SLOT + timedelta(minutes=5)
+        app = build(check(config), FixedClock(later), db=world.db, scorer=StarScorer())
+        asyncio.run(timers(app, flush=False))  # the daemon's next pass, once the server is back
+        assert len(mail.messages) == 1 and "Share of voice" in mail.html()
+        assert Digests(world.db).last_sent() == (later, "owner_email")
+    finally:
+        mail.stop()
 
 
 def test_bad_usage_is_a_config_error(tmp_path: Path) -> None:

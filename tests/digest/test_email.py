@@ -1,8 +1,9 @@
-"""The digest as the owner receives it: a real SMTP server (aiosmtpd), a real Apprise mailto:// destination; and
-its plain form for webhook and Slack destinations."""
+"""The digest as the owner receives it: frozen into the outbox and sent by the delivery worker to a real SMTP server
+(aiosmtpd) behind a real Apprise mailto:// destination; and its plain form for webhook and Slack destinations."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from alerts.apprise_adapter import AppriseDestination
-from alerts.digest import DigestData, quote
-from alerts.digest_html import TEXT_MAX, fit_text, render_html, render_text
-from alerts.digest_timer import Prepared, collect, draw, send_digest
+from alerts.digest.compose import Prepared, collect, draw, queue
+from alerts.digest.figures import DigestData, quote
+from alerts.digest.html import TEXT_MAX, fit_text, render_html, render_text
+from monitor.clock import FixedClock
+from monitor.service.app import build, check
+from monitor.storage.outbox import Outbox
 from tests.alerts.test_apprise_adapter import _capture_slack, assert_valid_png, mention
-from tests.digest.world import SLOT, WEEK, build_world
+from tests.digest.world import SLOT, WEEK, StarScorer, build_world, config_for
 from tests.loopback import LoopbackServer
 from tests.mailserver import MailServer
 
@@ -28,6 +31,28 @@ def _prepared(tmp_path: Path) -> Prepared:
     world = build_world(tmp_path)
     datas = collect(world.db, world.config, world.config.brands[:1], end=SLOT, period=WEEK, now=SLOT)
     return Prepared(datas, draw(datas))
+
+
+def _delivered(tmp_path: Path, url: str) -> Prepared:
+    """The digest sent to the destination `url` the one way digests go: queued in the outbox (frozen for that
+    destination), then sent by the app's delivery worker. Returns what was queued."""
+    config = config_for(tmp_path, destinations={"owner_email": url})
+    world = build_world(tmp_path, config)
+    app = build(check(config), FixedClock(SLOT), db=world.db, scorer=StarScorer())
+    datas = collect(world.db, config, config.brands[:1], end=SLOT, period=WEEK, now=SLOT)
+    prepared = Prepared(datas, draw(datas))
+    queue(
+        Outbox(app.db),
+        prepared,
+        key="digest:test",
+        notify=["owner_email"],
+        targets=app.checked.senders,
+        now=SLOT,
+        reason="test",
+    )
+    report = asyncio.run(app.deliverer.deliver_due(SLOT))
+    assert report.sent_messages == 1, Outbox(app.db).find("digest:test:owner_email")
+    return prepared
 
 
 def inline_chart(mail: MailServer, message_index: int = 0) -> bytes:
@@ -50,9 +75,7 @@ def inline_chart(mail: MailServer, message_index: int = 0) -> bytes:
 
 
 def test_digest_email_has_html_and_chart(tmp_path: Path, mail: MailServer) -> None:
-    prepared = _prepared(tmp_path)
-    result = send_digest(AppriseDestination("owner_email", mail.url()), prepared)
-    assert result.ok, result.detail
+    prepared = _delivered(tmp_path, mail.url())
     (received,) = mail.messages
     assert received["Subject"] == "Weekly digest for Xcode: Mon 09 Nov 08:00 – Mon 16 Nov 2026 08:00"
     html = mail.html()
@@ -67,11 +90,7 @@ def test_digest_email_has_html_and_chart(tmp_path: Path, mail: MailServer) -> No
 
 def test_digest_email_with_inline_off_attaches_the_chart_and_says_so(tmp_path: Path, mail: MailServer) -> None:
     # The operator chose `inline=no` (or an email service that cannot embed): no broken <img>, a plain attachment.
-    prepared = _prepared(tmp_path)
-    destination = AppriseDestination("owner_email", mail.url() + "&inline=no")
-    assert not destination.inline_images
-
-    assert send_digest(destination, prepared).ok
+    prepared = _delivered(tmp_path, mail.url() + "&inline=no")
 
     (received,) = mail.messages
     html = mail.html()
@@ -83,10 +102,9 @@ def test_digest_email_with_inline_off_attaches_the_chart_and_says_so(tmp_path: P
 
 
 def test_digest_to_a_webhook_is_the_plain_text_without_the_chart(tmp_path: Path, server: LoopbackServer) -> None:
-    prepared = _prepared(tmp_path)
     server.route("/hook", status=200, body=b"{}")
 
-    assert send_digest(AppriseDestination("ops_hook", f"json://127.0.0.1:{server.port}/hook"), prepared).ok
+    prepared = _delivered(tmp_path, f"json://127.0.0.1:{server.port}/hook")
 
     [request] = server.requests
     payload = json.loads(request.body)
@@ -97,11 +115,8 @@ def test_digest_to_a_webhook_is_the_plain_text_without_the_chart(tmp_path: Path,
 
 def test_digest_to_slack_fits_in_one_section_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sent = _capture_slack(monkeypatch)
-    prepared = _prepared(tmp_path)
+    prepared = _delivered(tmp_path, "slack://T1ABCDEFG/B1ABCDEFG/abcdefghijklmnopqrstuvwx/#digest")
     assert len(render_text(prepared.datas, channel="slack")) > 3000, "the whole digest is too long for Slack"
-    destination = AppriseDestination("team", "slack://T1ABCDEFG/B1ABCDEFG/abcdefghijklmnopqrstuvwx/#digest")
-
-    assert send_digest(destination, prepared).ok
 
     [payload] = sent
     [section] = [b for b in payload["attachments"][0]["blocks"] if b["type"] == "section"]

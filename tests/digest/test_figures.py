@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from alerts.digest import DigestData, stars
-from alerts.digest_themes import phrases
-from alerts.digest_timer import collect
+from alerts.digest.compose import collect
+from alerts.digest.figures import DigestData, stars
+from alerts.digest.themes import phrases
 from tests.digest.world import SLOT, WEEK, build_world
 
 THIS = [4, 1, 1, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1]  # sum 21
