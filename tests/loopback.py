@@ -54,9 +54,18 @@ class LoopbackServer:
 
         class _H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm the body waits for the client's delayed
+            # ACK of the headers (40 ms on Linux) on every response.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except ConnectionResetError:
+                    pass  # the client went away mid-connection (a test may SIGKILL it): nothing to answer
 
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -91,7 +100,8 @@ class LoopbackServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _H)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever checks for shutdown() once per poll interval; the default 0.5 s would make every stop() wait.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def port(self) -> int:

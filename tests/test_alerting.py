@@ -151,8 +151,8 @@ def test_quiet_hours_hold_normal_alerts_until_morning_but_high_rings(
     try:
         cycle(app)
         assert mail.messages == []
-        held = app.db.query("SELECT reason FROM events WHERE type = 'held'")
-        assert held and "quiet hours until 07:00" in held[0]["reason"]
+        held = app.pipeline.events.recent("held", since=clock.now() - timedelta(hours=1))
+        assert held and "quiet hours until 07:00" in held[0].reason
         clock.set(datetime(2026, 11, 16, 22, 1, tzinfo=UTC))  # 07:01 in Tokyo
         deliver(app)
         assert len(mail.messages) == 1
@@ -183,8 +183,8 @@ def test_a_down_mail_server_delays_alerts_and_loses_none(
     app = make_app(tmp_path, config(server.url("/feed"), mail.url()), clock)
     try:
         cycle(app)
-        pending = app.db.one("SELECT COUNT(*) AS n, MAX(attempts) AS a FROM outbox WHERE state = 'pending'")
-        assert pending is not None and pending["n"] == 1 and pending["a"] == 1
+        [pending] = app.deliverer.outbox.all_pending()
+        assert pending.attempts == 1
         for _ in range(5):  # an hour of outage, retried with backoff
             clock.advance(timedelta(minutes=12))
             deliver(app)
@@ -208,7 +208,7 @@ def test_an_alert_sent_again_after_an_unconfirmed_send_carries_the_same_key(
     mail.keep_but_fail = 1  # the server keeps the message but the daemon never learns it was accepted
     cycle(app)
     assert len(mail.messages) == 1
-    assert app.db.one("SELECT state FROM outbox")["state"] == "pending"  # type: ignore[index]
+    assert app.deliverer.outbox.depth() == {"pending": 1}
     clock.advance(timedelta(minutes=5))
     deliver(app)
     assert len(mail.messages) == 2
@@ -216,7 +216,7 @@ def test_an_alert_sent_again_after_an_unconfirmed_send_carries_the_same_key(
     # The same message under the same key: a mail filter (or the reader) can tell it is a repeat, not a new alert.
     assert first and first == again
     assert mail.messages[0]["Subject"] == mail.messages[1]["Subject"]
-    assert app.db.one("SELECT state FROM outbox")["state"] == "sent"  # type: ignore[index]
+    assert app.deliverer.outbox.depth() == {"sent": 1}
 
 
 def test_rules_test_replays_history_and_sends_nothing(app: App, mail: MailServer) -> None:
@@ -240,7 +240,7 @@ def test_a_new_sources_backlog_is_stored_but_not_alerted(
     try:
         cycle(app)
         stored = app.pipeline.mentions.count()
-        reasons = [r["reason"] for r in app.db.query("SELECT reason FROM events WHERE type = 'suppressed'")]
+        reasons = [e.reason for e in app.pipeline.events.recent("suppressed", since=clock.now() - timedelta(hours=1))]
     finally:
         close(app)
     assert stored == 3

@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,6 +20,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from monitor.errors import StorageError
+from monitor.storage.database import open_database
+from monitor.storage.mentions import Mentions
 from tests.loopback import ROOT, LoopbackServer, Reply, Request
 
 ALERTS = 60
@@ -140,17 +142,24 @@ notify = ["hook"]
             break
     daemon = start()
     polled = receiver.polls
-    with sqlite3.connect(tmp_path / "monitor.db") as db:
+    db = open_database(str(tmp_path / "monitor.db"), migrate=False)
+    try:
+        mentions = Mentions(db)
+
+        def stored() -> set[int]:
+            return {m.id for m in mentions.list() if m.id is not None}
 
         def all_delivered() -> bool:
             try:
-                stored = {row[0] for row in db.execute("SELECT id FROM mentions")}
-            except sqlite3.OperationalError:  # the daemon has not created its tables yet
+                ids = stored()
+            except StorageError:  # the daemon has not created its tables yet
                 return False
-            return len(stored) == ALERTS and stored <= set(receiver.ids())
+            return len(ids) == ALERTS and ids <= set(receiver.ids())
 
         assert receiver.wait_until(all_delivered), f"seed {seed}: delivered {len(set(receiver.ids()))} of {ALERTS}"
-        stored_ids = {row[0] for row in db.execute("SELECT id FROM mentions")}
+        stored_ids = stored()
+    finally:
+        db.close()
     # Stop it once it is running (a SIGTERM during interpreter start-up ends it before its handler is installed).
     assert receiver.wait_until(lambda: receiver.polls > polled)
     daemon.send_signal(signal.SIGTERM)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from monitor.storage.database import open_database
+from monitor.storage.mentions import Mentions
 from tests.loopback import REAL, ROOT, LoopbackServer
 
 FEED = (REAL / "google_alerts" / "feedjira_google_alerts_atom_slack_2019.xml").read_bytes()
@@ -78,8 +79,11 @@ def test_runs_polls_reloads_and_stops_cleanly(tmp_path: Path, feed: str) -> None
     try:
         daemon.wait_for("started: 1 sources")
         daemon.wait_for("alerts: 20 new mentions")
-        with sqlite3.connect(tmp_path / "monitor.db") as db:
-            assert db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0] == 20
+        db = open_database(str(tmp_path / "monitor.db"), migrate=False)
+        try:
+            assert Mentions(db).count() == 20
+        finally:
+            db.close()
         # A broken config on reload is refused and the daemon keeps running on the old one.
         (tmp_path / "monitor.toml").write_text(config_text(feed) + "\n[monitor2]\n")
         daemon.proc.send_signal(signal.SIGHUP)

@@ -277,6 +277,18 @@ def test_an_operator_notice_arrives_by_email(smtp: SMTPServer) -> None:
     assert "Alerts are kept." in received.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
 
 
+def test_a_burst_of_emails_is_not_spaced_out_by_apprise(smtp: SMTPServer) -> None:
+    # Pacing is the outbox's rate limit; Apprise's own throttle would hold each email 5.5 s after the one before.
+    destination = AppriseDestination("owner_email", smtp.url())
+    started = time.monotonic()
+
+    results = [destination.send(alert("email")) for _ in range(3)]
+
+    assert all(r.ok for r in results), [r.detail for r in results]
+    assert len(smtp.mailbox.messages) == 3
+    assert time.monotonic() - started < 5
+
+
 # --- a loopback HTTP server ----------------------------------------------------------------------------------------
 
 
@@ -458,6 +470,13 @@ class _Response:
 
 
 def _capture_slack(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The JSON bodies Apprise's Slack plugin posts, caught at `requests.request`.
+
+    Not a loopback server: Apprise (2.3) offers no supported way to point a slack:// URL elsewhere. The plugin
+    builds its address from the class constants `webhook_url` / `api_url` (https://hooks.slack.com/services/...,
+    https://slack.com/api/...), and no URL argument (`mode`, `template`, `to`, ...) changes the host; a json://
+    destination would test Apprise's JSON payload instead of Slack's blocks. So the fake stays at the HTTP
+    library's door, and asserts that the request was addressed to Slack's webhook host."""
     sent: list[dict[str, Any]] = []
 
     def request(method: str, url: str, data: Any = None, **kwargs: Any) -> _Response:
