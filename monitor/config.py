@@ -193,6 +193,8 @@ class Config(_Strict):
     sentiment: Sentiment = Sentiment()
     # Values that came from ${VAR}: redacted wherever the config is shown.
     secrets: frozenset[str] = frozenset()
+    # The names of those ${VAR}s: what a systemd unit must load as credentials (`check` lists them).
+    secret_names: frozenset[str] = frozenset()
 
     def interval(self, source: SourceConfig) -> timedelta:
         return source.interval or self.monitor.default_interval
@@ -228,7 +230,7 @@ def load_config(path: Path, kinds: SourceKinds, *, environ: dict[str, str] | Non
 
 
 def parse_config(raw: dict[str, Any], kinds: SourceKinds, *, path: Path, environ: dict[str, str]) -> Config:
-    secrets: set[str] = set()
+    secrets: dict[str, str] = {}
     expanded = _expand(raw, path, environ, secrets, where="")
     _check_top_level(expanded, path)
     sources: list[SourceConfig] = []
@@ -240,15 +242,42 @@ def parse_config(raw: dict[str, Any], kinds: SourceKinds, *, path: Path, environ
         for name, value in (body.get("destinations") or {}).items()
     }
     try:
-        config = Config.model_validate({**body, "path": path, "sources": [], "secrets": frozenset(secrets)})
+        config = Config.model_validate(
+            {
+                **body,
+                "path": path,
+                "sources": [],
+                "secrets": frozenset(secrets.values()),
+                "secret_names": frozenset(secrets),
+            }
+        )
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path, Config, body)) from None
-    config = config.model_copy(update={"sources": sources})
+    database = _database_location(config.monitor.database, path, environ)
+    config = config.model_copy(
+        update={"sources": sources, "monitor": config.monitor.model_copy(update={"database": database})}
+    )
     _check_references(config)
     return config
 
 
-def _expand(value: Any, path: Path, environ: dict[str, str], secrets: set[str], where: str) -> Any:
+def _database_location(database: str, path: Path, environ: Mapping[str, str]) -> str:
+    """Where the database is, decided once at load (DESIGN.md): a URL or an absolute path as written; a relative
+    path under $STATE_DIRECTORY when systemd set it (`StateDirectory=`; the first of several), otherwise next to
+    the config file. Under systemd the config directory is read-only for the service, the state directory is not."""
+    if database.startswith("sqlite:///"):
+        database = database.removeprefix("sqlite:///")
+    elif "://" in database:
+        return database
+    file = Path(database)
+    if file.is_absolute():
+        return str(file)
+    state = environ.get("STATE_DIRECTORY", "").split(":")[0]
+    base = Path(state) if state else path.resolve().parent
+    return str(base / file)
+
+
+def _expand(value: Any, path: Path, environ: dict[str, str], secrets: dict[str, str], where: str) -> Any:
     """Replace ${VAR} by the environment variable, else by the file $CREDENTIALS_DIRECTORY/VAR (systemd)."""
     if isinstance(value, str):
 
@@ -260,7 +289,7 @@ def _expand(value: Any, path: Path, environ: dict[str, str], secrets: set[str], 
                     f"{path}: {where or 'a value'} uses ${{{name}}}, but neither the environment variable {name} "
                     f"nor the credential file $CREDENTIALS_DIRECTORY/{name} is set"
                 )
-            secrets.add(secret)
+            secrets[name] = secret
             return secret
 
         return _VAR.sub(sub, value)
@@ -364,7 +393,7 @@ def _fields_at(model: type[BaseModel], loc: list[str], data: Any) -> list[str]:
                 if isinstance(inner, type) and issubclass(inner, BaseModel):
                     current = inner
                     break
-    return [f for f in getattr(current, "model_fields", {}) if f not in ("path", "secrets")]
+    return [f for f in getattr(current, "model_fields", {}) if f not in ("path", "secrets", "secret_names")]
 
 
 def _hint(word: str, choices: Any) -> str:

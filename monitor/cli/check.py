@@ -13,6 +13,10 @@ def command(ctx: Context) -> int:
     checked = check(config)
     out(f"{config.path}: OK")
     out(f"database: {config.redact(config.monitor.database)}   time zone: {config.monitor.timezone}")
+    if config.secret_names:
+        out("secrets it reads; under systemd, the unit's credentials (sudo systemctl edit mention-monitor):")
+        for name in sorted(config.secret_names):
+            out(f"  LoadCredential={name}:/etc/mention-monitor/credentials/{name}")
     out(f"brands ({len(config.brands)}):")
     for b in config.brands:
         role = " [competitor]" if b.role == "competitor" else ""

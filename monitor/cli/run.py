@@ -8,6 +8,7 @@ from monitor.cli.context import Context
 from monitor.cli.present import out
 from monitor.service.app import build, check
 from monitor.service.daemon import Daemon, run_once
+from monitor.storage.lock import WriterLock
 
 
 def command(ctx: Context) -> int:
@@ -18,11 +19,14 @@ def command(ctx: Context) -> int:
         return 0
 
     async def once() -> int:
+        lock = WriterLock.acquire(config.monitor.database)  # never beside a running daemon: that would double alerts
         app = build(checked, ctx.clock)
         try:
             report = await run_once(app)
         finally:
             await app.aclose()
+            if lock is not None:
+                lock.release()
         failed = [p for p in report.polled if not p.ok]
         new = sum(len(p.report.new) for p in report.polled if p.report)
         out(

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from alerts.apprise_adapter import AppriseDestination
 from alerts.delivery import Deliverer, Sender
-from alerts.digest_timer import DigestJob, parse_schedule
+from alerts.digest.job import DigestJob
+from alerts.digest.schedule import parse_schedule
 from alerts.notices import Notices, SourceWatch
 from monitor.clock import Clock
 from monitor.config import Config, SourceKinds, load_config
@@ -121,7 +122,7 @@ def scorer_for(config: Config) -> Scorer:
 
 
 def open_db(config: Config) -> Database:
-    return open_database(config.monitor.database, base=config.path.resolve().parent)
+    return open_database(config.monitor.database)
 
 
 def build(
@@ -193,5 +194,5 @@ def build(
         source_watch,
         rng or random.Random(),
         signer,
-        DigestJob(db, config, checked.senders, clock) if config.digest is not None else None,
+        DigestJob(db, config, checked.senders) if config.digest is not None else None,
     )

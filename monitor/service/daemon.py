@@ -20,6 +20,7 @@ from monitor.service.app import App, build, check, load
 from monitor.service.scheduler import PollOutcome, poll
 from monitor.service.sdnotify import Notifier
 from monitor.service.web import AckServer
+from monitor.storage.lock import WriterLock
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +101,27 @@ class Daemon:
         self._wake.set()
 
     async def run(self) -> None:
+        """Serve until SIGTERM/SIGINT. Holds the database's writer lock for its whole life (one daemon per
+        database); a second daemon, or `run --once` beside it, stops with StorageError naming this one's pid."""
+        lock = WriterLock.acquire(self.config.monitor.database)
+        try:
+            await self._serve()
+        finally:
+            if lock is not None:
+                lock.release()
+
+    async def _serve(self) -> None:
         app = self.app = self._build(self.config, self.clock)
+        try:
+            web = await self._serve_links(app)
+        except MonitorError:
+            await app.aclose()
+            raise
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
         loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         watchdog = asyncio.create_task(self._watchdog()) if self.notifier.watchdog_interval else None
-        web = await self._serve_links(app)
         log.info(
             "started: %d sources, %d rules, database %s",
             len(app.checked.sources),
@@ -201,7 +216,11 @@ class Daemon:
         if app.signer is None or self.config.web is None:
             return None
         server = AckServer(lambda: (self.app.signer, self.app.db) if self.app else (None, app.db), self.clock)
-        await server.start(self.config.web.listen)
+        try:
+            await server.start(self.config.web.listen)
+        except OSError as exc:
+            listen = self.config.web.listen
+            raise MonitorError(f"[web] listen = {listen!r}: cannot listen there: {exc.strerror}") from None
         return server
 
     async def _watchdog(self) -> None:
