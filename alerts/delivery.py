@@ -28,7 +28,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from alerts.policy import BROKEN_AFTER, quiet_until, rate_limited_until, retry_delay
+from alerts.notices import DESTINATION_BROKEN, DESTINATION_RULE, Notices
+from alerts.policy import quiet_until, rate_limited_until, retry_delay
 from alerts.render import AckLink, AlertItem, Message, render, render_notice
 from monitor.config import Destination
 from monitor.model import ANSWERED_STATUSES, Mention
@@ -280,8 +281,8 @@ class Deliverer:
                         reason=f"permanent failure: {result.detail}",
                     )
                 log.error("destination %s refused the alert permanently: %s", name, result.detail)
-            broken_for = now - (health.failing_since or now)
-            if not health.broken_notified and (not result.retryable or broken_for >= BROKEN_AFTER):
+            lasting = DESTINATION_BROKEN.holds(health.consecutive_failures, health.failing_since or now, now)
+            if not health.broken_notified and (not result.retryable or lasting):
                 self.outbox.set_broken_notified(name)
                 self._notify_others(
                     name,
@@ -298,15 +299,9 @@ class Deliverer:
         return [f for row in rows if row.frozen for f in self.outbox.files(row.id)]
 
     def _notify_others(self, broken: str, subject: str, body: str, now: datetime) -> None:
-        self.outbox.enqueue_notice(
-            f"notice:{broken}:{subject}:{now.isoformat()}",
-            [other for other in self.senders if other != broken],
-            rule="destination health",
-            subject=subject,
-            body=body,
-            now=now,
-            priority="high",
-        )
+        notices = Notices(self.outbox, list(self.senders))
+        key = f"notice:{broken}:{subject}:{now.isoformat()}"
+        notices.tell(key, subject, body, now, rule=DESTINATION_RULE, about=broken, high=True)
 
 
 _HOUR = timedelta(hours=1)

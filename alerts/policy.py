@@ -12,8 +12,6 @@ from monitor.config import QuietHours
 # A refused alert or digest is retried from 30 s, doubling up to 30 min: a down mail server delays, never drops.
 DESTINATION_BACKOFF = Backoff(first=timedelta(seconds=30), cap=timedelta(minutes=30))
 RATE_WINDOW = timedelta(hours=1)
-# A destination failing this long is news for the other destinations (once, and once when it heals).
-BROKEN_AFTER = timedelta(minutes=10)
 
 
 def quiet_until(quiet: QuietHours | None, now: datetime, zone: ZoneInfo) -> datetime | None:
