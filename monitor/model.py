@@ -76,6 +76,7 @@ class Mention:
     engagement: dict[str, int] = field(default_factory=dict)
     answered_at: datetime | None = None
     status_changed_at: datetime | None = None
+    assignee: str | None = None  # the user who handles it (the web inbox, `assign`)
 
     def replace(self, **changes: Any) -> Mention:
         return dataclasses.replace(self, **changes)

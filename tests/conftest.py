@@ -9,6 +9,8 @@ from monitor.clock import FixedClock
 from tests.loopback import LoopbackServer
 from tests.mailserver import MailServer
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture
 def server() -> Iterator[LoopbackServer]:

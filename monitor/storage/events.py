@@ -18,6 +18,7 @@ class Event:
     rule: str | None
     destination: str | None
     reason: str
+    actor: str | None = None  # who did it: a user's name, "cli", or None for the service itself
 
 
 class Events:
@@ -33,11 +34,16 @@ class Events:
         rule: str | None = None,
         destination: str | None = None,
         reason: str = "",
+        actor: str | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT INTO events (at, mention_id, type, rule, destination, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            (to_db(at), mention_id, type_, rule, destination, reason),
+            "INSERT INTO events (at, mention_id, type, rule, destination, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (to_db(at), mention_id, type_, rule, destination, reason, actor),
         )
+
+    def of_mention(self, mention_id: int) -> list[Event]:
+        rows = self.db.query("SELECT * FROM events WHERE mention_id = ? ORDER BY at, id", (mention_id,))
+        return [self._event(r) for r in rows]
 
     def recent(self, type_: str, since: datetime) -> list[Event]:
         rows = self.db.query("SELECT * FROM events WHERE type = ? AND at >= ? ORDER BY id", (type_, to_db(since)))
@@ -47,4 +53,6 @@ class Events:
     def _event(row: sqlite3.Row) -> Event:
         at = from_db(row["at"])
         assert at is not None
-        return Event(row["id"], at, row["mention_id"], row["type"], row["rule"], row["destination"], row["reason"])
+        return Event(
+            row["id"], at, row["mention_id"], row["type"], row["rule"], row["destination"], row["reason"], row["actor"]
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.model import Mention
@@ -12,6 +13,28 @@ from monitor.storage.database import Database, from_db, to_db
 
 # Spelled out before the class: inside it, `list` names the method.
 MentionList = list[Mention]
+
+# Needs an answer: not answered yet, and negative (by its text, or at most 2 of 5 stars).
+ATTENTION = (
+    "status IN ('new', 'alerted', 'acknowledged') AND (label = 'negative' OR "
+    "(rating IS NOT NULL AND rating <= COALESCE(rating_scale, 5) * 0.4))"
+)
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """What the inbox shows: filters (None or "" = any), a search text, and which page."""
+
+    brand: str | None = None
+    status: str | None = None
+    source: str | None = None
+    label: str | None = None
+    language: str | None = None
+    assignee: str | None = None  # "-" = nobody
+    attention: bool = False  # only what needs an answer
+    search: str = ""
+    page: int = 0
+    per_page: int = 25
 
 
 class Mentions:
@@ -113,6 +136,74 @@ class Mentions:
         rows = self.db.query(f"SELECT * FROM mentions WHERE status IN ({marks}) ORDER BY published_at", statuses)  # noqa: S608
         return [_mention(r) for r in rows]
 
+    def inbox(self, view: InboxQuery, *, brands: Sequence[str] | None) -> tuple[MentionList, int]:
+        """One page of the inbox and the number of mentions matching in all.
+
+        Order: unanswered negative mentions (a negative label, or at most 2 of 5 stars) first, the one first seen
+        earliest (whose response deadline comes first) on top; then everything else, newest first. `brands` is the
+        viewer's restriction (None: every brand).
+        """
+        clauses: list[str] = []
+        params: list[object] = []
+        if brands is not None:
+            if not brands:
+                return [], 0
+            clauses.append(f"brand IN ({','.join('?' * len(brands))})")
+            params.extend(brands)
+        for column, value in (
+            ("brand", view.brand),
+            ("status", view.status),
+            ("source", view.source),
+            ("label", view.label),
+            ("language", view.language),
+        ):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if view.assignee == "-":
+            clauses.append("assignee IS NULL")
+        elif view.assignee:
+            clauses.append("assignee = ?")
+            params.append(view.assignee)
+        if view.attention:
+            clauses.append(f"({ATTENTION})")
+        if view.search:
+            pattern = "%" + view.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(title LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\' OR author LIKE ? ESCAPE '\\')")
+            params.extend([pattern] * 3)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        total_row = self.db.one(f"SELECT COUNT(*) AS n FROM mentions {where}", tuple(params))  # noqa: S608
+        rows = self.db.query(
+            f"SELECT *, CASE WHEN {ATTENTION} THEN 0 ELSE 1 END AS bucket FROM mentions {where} "  # noqa: S608
+            "ORDER BY bucket, CASE WHEN bucket = 0 THEN fetched_at END, published_at DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, view.per_page, view.per_page * view.page),
+        )
+        return [_mention(r) for r in rows], int(total_row["n"]) if total_row else 0
+
+    def by_author(self, mention: Mention, *, limit: int = 10) -> MentionList:
+        """The same author's other mentions on the same kind of source, newest first (a returning voice)."""
+        if not mention.author:
+            return []
+        rows = self.db.query(
+            "SELECT * FROM mentions WHERE kind = ? AND author = ? AND id != ? ORDER BY published_at DESC LIMIT ?",
+            (mention.kind, mention.author, mention.id, limit),
+        )
+        return [_mention(r) for r in rows]
+
+    def assign(self, mention_id: int, user: str | None) -> None:
+        self.db.execute("UPDATE mentions SET assignee = ? WHERE id = ?", (user, mention_id))
+
+    def values(self, column: str, *, brands: Sequence[str] | None) -> list[str]:
+        """The distinct values of a filter column (source, language, label...), for the inbox's filter menus."""
+        if column not in ("source", "language", "label", "status", "brand", "assignee"):
+            raise ValueError(f"not a filter column: {column}")
+        where, params = f"WHERE {column} IS NOT NULL", []
+        if brands is not None:
+            where += f" AND brand IN ({','.join('?' * len(brands)) or 'NULL'})"
+            params = list(brands)
+        rows = self.db.query(f"SELECT DISTINCT {column} AS v FROM mentions {where} ORDER BY v LIMIT 200", tuple(params))  # noqa: S608
+        return [str(r["v"]) for r in rows]
+
     def set_status(self, mention_id: int, status: str, now: datetime) -> None:
         self.db.execute(
             "UPDATE mentions SET status = ?, status_changed_at = ? WHERE id = ?", (status, to_db(now), mention_id)
@@ -165,4 +256,5 @@ def _mention(row: sqlite3.Row) -> Mention:
         engagement=json.loads(row["engagement"]),
         answered_at=from_db(row["answered_at"]),
         status_changed_at=from_db(row["status_changed_at"]),
+        assignee=row["assignee"],
     )

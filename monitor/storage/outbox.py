@@ -38,6 +38,7 @@ class OutboxRow:
     send_key: str | None = None  # set when the row was put in a message about to be sent
     frozen: bool = False  # subject, body and html are the message as it is sent (see the module docstring)
     html: str | None = None
+    sent_at: datetime | None = None
 
 
 class OutboxFile(NamedTuple):
@@ -159,6 +160,11 @@ class Outbox:
     def find(self, key: str) -> OutboxRow | None:
         row = self.db.one("SELECT * FROM outbox WHERE key = ?", (key,))
         return _row(row) if row is not None else None
+
+    def of_mention(self, mention_id: int) -> list[OutboxRow]:
+        """Every alert about one mention, queued or sent, oldest first (the mention page's timeline)."""
+        rows = self.db.query("SELECT * FROM outbox WHERE mention_id = ? ORDER BY created_at, id", (mention_id,))
+        return [_row(r) for r in rows]
 
     def keys_for_rule(self, rule: str) -> set[str]:
         """Every key ever queued for `rule`: one query per timer tick instead of one per mention and destination."""
@@ -322,4 +328,5 @@ def _row(r: sqlite3.Row) -> OutboxRow:
         send_key=r["send_key"],
         frozen=bool(r["frozen"]),
         html=r["html"],
+        sent_at=from_db(r["sent_at"]),
     )

@@ -1,0 +1,118 @@
+"""Working a mention to the end: its status, notes, assignee, and the timeline of what happened to it.
+
+The one place that changes a mention on a person's behalf, for the web inbox and the command line alike, so both
+record the same events (with who did it) in one transaction. Reading functions build what the mention page and
+`mentions show` display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.errors import MonitorError
+from monitor.model import Mention, Status
+from monitor.storage.database import Database
+from monitor.storage.events import Events
+from monitor.storage.mentions import Mentions
+from monitor.storage.notes import Notes
+
+# What a person can do to a mention -> the status it gets. `not-about-us` holds back a homonym.
+ACTIONS: dict[str, Status] = {
+    "acknowledge": "acknowledged",
+    "respond": "responded",
+    "resolve": "resolved",
+    "ignore": "ignored",
+    "reopen": "acknowledged",
+    "not-about-us": "ignored",
+}
+
+
+class NotFound(MonitorError):
+    pass
+
+
+def _get(db: Database, mention_id: int) -> Mention:
+    mention = Mentions(db).get(mention_id)
+    if mention is None:
+        raise NotFound(f"no mention with id {mention_id}")
+    return mention
+
+
+def act(
+    db: Database, mention_id: int, action: str, *, now: datetime, actor: str, note: str = "", via: str = ""
+) -> Mention:
+    """Apply `action` (a key of ACTIONS); returns the mention as it was before. Recorded as an event by `actor`
+    (`via`: "the web inbox", "the command line", "the link in an alert"); a note becomes a note on the mention."""
+    status = ACTIONS[action]
+    mention = _get(db, mention_id)
+    mentions, events = Mentions(db), Events(db)
+    with db.transaction():
+        mentions.set_status(mention_id, status, now)
+        if status == "responded":
+            mentions.set_answered(mention_id, now, now)  # the first answer's time counts, not a later one
+        event = "not_about_us" if action == "not-about-us" else ("reopened" if action == "reopen" else status)
+        events.add(event, at=now, mention_id=mention_id, reason=f"from {via}" if via else "", actor=actor)
+        if note.strip():
+            Notes(db).add(mention_id, at=now, author=actor, text=note.strip())
+    return mention
+
+
+def add_note(db: Database, mention_id: int, text: str, *, now: datetime, actor: str) -> None:
+    text = text.strip()
+    if not text:
+        raise MonitorError("a note needs some text")
+    _get(db, mention_id)
+    with db.transaction():
+        Notes(db).add(mention_id, at=now, author=actor, text=text)
+
+
+def assign(db: Database, mention_id: int, user: str | None, *, now: datetime, actor: str) -> None:
+    _get(db, mention_id)
+    with db.transaction():
+        Mentions(db).assign(mention_id, user)
+        Events(db).add(
+            "assigned", at=now, mention_id=mention_id, reason=f"to {user}" if user else "unassigned", actor=actor
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One line of a mention's timeline."""
+
+    at: datetime
+    kind: str  # "ingested", "matched", "alerted", "note", "acknowledged", ...
+    text: str  # in plain words
+    actor: str | None = None
+
+
+_WORDS = {
+    "ingested": "first seen",
+    "matched": "matched rule {rule}",
+    "suppressed": "rule {rule}: not sent ({reason})",
+    "held": "alert to {destination} held: {reason}",
+    "alerted": "alert sent to {destination} ({rule})",
+    "delivery_failed": "alert to {destination} failed: {reason}",
+    "acknowledged": "acknowledged",
+    "responded": "marked responded",
+    "resolved": "resolved",
+    "ignored": "ignored",
+    "reopened": "reopened",
+    "not_about_us": "marked not about us",
+    "assigned": "assigned {reason}",
+    "escalated": "escalated: {reason}",
+}
+
+
+def timeline(db: Database, mention_id: int) -> list[Moment]:
+    """What happened to the mention, oldest first: rule decisions, alerts, status changes, notes."""
+    moments: list[Moment] = []
+    for e in Events(db).of_mention(mention_id):
+        template = _WORDS.get(e.type, e.type.replace("_", " "))
+        text = template.format(rule=e.rule or "", destination=e.destination or "", reason=e.reason or "")
+        if e.type in ("acknowledged", "responded", "resolved", "ignored", "reopened", "not_about_us") and e.reason:
+            text = f"{text} ({e.reason})"
+        moments.append(Moment(e.at, e.type, text, e.actor))
+    for n in Notes(db).of_mention(mention_id):
+        moments.append(Moment(n.at, "note", n.text, n.author))
+    return sorted(moments, key=lambda m: m.at)

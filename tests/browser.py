@@ -1,0 +1,72 @@
+"""A real browser for every page and e-mail a person reads: Playwright driving Debian's Chromium at a phone's size.
+
+`playwright install` cannot download here, so the browser is the system's `chromium` (CI installs the apt package).
+Not skipped when it is missing: a page nobody opened in a browser is exactly what these tests are for.
+
+Screenshots go to `test-artifacts/` at the project's root (kept by CI as artifacts, ignored by git): `shoot(page,
+name)` for the moments a reviewer wants to see.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+PHONE = {"width": 390, "height": 844}
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "Chromium is needed for the browser tests: apt-get install -y chromium"
+    return found
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A fresh phone: 390x844, touch, no cookies; JavaScript on (as on a real phone)."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shoot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / (re.sub(r"[^A-Za-z0-9_.-]+", "-", name) + ".png")
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0: no sideways scrolling)."""
+    width: int = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    return width
+
+
+def above_the_fold(page: Page, selector: str) -> bool:
+    """Whether the element is fully visible without scrolling, on the viewport as loaded."""
+    box = page.locator(selector).first.bounding_box()
+    viewport = page.viewport_size
+    assert viewport is not None
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] and (
+        box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    )
