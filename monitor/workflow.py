@@ -8,7 +8,7 @@ record the same events (with who did it) in one transaction. Reading functions b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.errors import MonitorError
 from monitor.model import Mention, Status
@@ -26,6 +26,25 @@ ACTIONS: dict[str, Status] = {
     "reopen": "acknowledged",
     "not-about-us": "ignored",
 }
+
+
+# The promise to customers until business hours exist: an answer within a day of first seeing the mention.
+RESPONSE_WITHIN = timedelta(hours=24)
+UNANSWERED: frozenset[str] = frozenset({"new", "alerted", "acknowledged"})
+
+
+def needs_answer(mention: Mention) -> bool:
+    """Not answered yet, and negative: by its text, or at most 2 of 5 stars (storage's ATTENTION, in Python)."""
+    if mention.status not in UNANSWERED:
+        return False
+    if mention.label == "negative":
+        return True
+    return mention.rating is not None and mention.rating <= (mention.rating_scale or 5) * 0.4
+
+
+def deadline(mention: Mention) -> datetime | None:
+    """When the answer is due, for a mention that needs one."""
+    return mention.fetched_at + RESPONSE_WITHIN if needs_answer(mention) else None
 
 
 class NotFound(MonitorError):

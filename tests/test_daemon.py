@@ -134,7 +134,7 @@ def test_a_bad_config_exits_2_naming_the_key_and_starts_nothing(tmp_path: Path) 
     assert not (tmp_path / "monitor.db").exists()
 
 
-def test_serves_acknowledge_links_when_configured(tmp_path: Path, feed: str) -> None:
+def test_serves_the_web_inbox_when_configured(tmp_path: Path, feed: str) -> None:
     from tests.mailserver import free_port
 
     port = free_port()
@@ -142,11 +142,12 @@ def test_serves_acknowledge_links_when_configured(tmp_path: Path, feed: str) -> 
     (tmp_path / "monitor.toml").write_text(config_text(feed) + web)
     daemon = Daemon(tmp_path, {"ACK_SECRET": "a-secret-of-32-characters-long!!"})
     try:
-        daemon.wait_for(f"acknowledge links served on 127.0.0.1:{port}")
+        daemon.wait_for(f"web inbox served on 127.0.0.1:{port}")
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=WAIT)
         assert health.status_code == 200 and "ok" in health.text
-        forged = httpx.get(f"http://127.0.0.1:{port}/a?m=1&s=acknowledged&e=9999999999&t=00", timeout=WAIT)
+        forged = httpx.get(f"http://127.0.0.1:{port}/m/1?k=Mg.forged.token", timeout=WAIT)
         assert forged.status_code == 403
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=WAIT, follow_redirects=True).url.path == "/login"
         daemon.proc.send_signal(signal.SIGTERM)
         assert daemon.proc.wait(timeout=WAIT) == 0
     finally:

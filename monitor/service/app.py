@@ -24,7 +24,7 @@ from monitor.errors import ConfigError
 from monitor.matching import BrandMatcher
 from monitor.pipeline import Pipeline
 from monitor.sentiment import Scorer, build_scorer
-from monitor.service.web import Signer
+from monitor.service.web.site import Site, make_site
 from monitor.storage import Database, open_database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
@@ -94,7 +94,7 @@ class App:
     schedule: Schedule
     source_watch: SourceWatch
     rng: random.Random
-    signer: Signer | None = None
+    site: Site | None = None  # the web inbox's view of this app, when [web] is configured
     digest: DigestJob | None = None
 
     @property
@@ -155,16 +155,14 @@ def build(
     )
     pipeline = Pipeline(db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention)
     spikes = SpikeWatcher(checked.spikes, brands=[b.name for b in own], destinations=dict(config.destinations), db=db)
-    signer = (
-        Signer(config.web.secret, config.web.public_url, config.web.link_ttl, clock) if config.web is not None else None
-    )
+    site = make_site(db, clock, config.web, [b.name for b in own]) if config.web is not None else None
     deliverer = Deliverer(
         db=db,
         destinations=config.destinations,
         senders=checked.senders if senders is None else senders,
         zone=config.monitor.zone,
-        escalation_rules=frozenset(r.name for r in checked.rules if r.is_escalation),
-        ack_link=signer.link if signer is not None else None,
+        escalation_rules={r.name: r.unanswered_after for r in checked.rules if r.unanswered_after is not None},
+        ack_link=site.links.link if site is not None else None,
     )
     http = HttpFetcher(
         user_agent=config.monitor.user_agent,
@@ -193,6 +191,6 @@ def build(
         schedule,
         source_watch,
         rng or random.Random(),
-        signer,
+        site,
         DigestJob(db, config, checked.senders) if config.digest is not None else None,
     )

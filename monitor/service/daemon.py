@@ -19,7 +19,8 @@ from monitor.errors import MonitorError
 from monitor.service.app import App, build, check, load
 from monitor.service.scheduler import PollOutcome, poll
 from monitor.service.sdnotify import Notifier
-from monitor.service.web import AckServer
+from monitor.service.web.server import WebServer
+from monitor.service.web.site import Site
 from monitor.storage.lock import WriterLock
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Daemon:
         self._reload = False
         self._inflight: dict[str, asyncio.Task[PollOutcome]] = {}
         self.app: App | None = None  # the running configuration's app (replaced on reload)
+        self.web_port = 0  # where the web inbox listens, once started
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -113,7 +115,7 @@ class Daemon:
     async def _serve(self) -> None:
         app = self.app = self._build(self.config, self.clock)
         try:
-            web = await self._serve_links(app)
+            web = await self._serve_web(app)
         except MonitorError:
             await app.aclose()
             raise
@@ -211,16 +213,18 @@ class Daemon:
         self.notifier.ready(f"watching {len(checked.sources)} sources")
         return new
 
-    async def _serve_links(self, app: App) -> AckServer | None:
-        """The signed acknowledge links' listener, when [web] is configured (kept across reloads)."""
-        if app.signer is None or self.config.web is None:
+    async def _serve_web(self, app: App) -> WebServer | None:
+        """The web inbox, when [web] is configured. Kept across reloads: it asks for the current app's site."""
+        if app.site is None or self.config.web is None:
             return None
-        server = AckServer(lambda: (self.app.signer, self.app.db) if self.app else (None, app.db), self.clock)
-        try:
-            await server.start(self.config.web.listen)
-        except OSError as exc:
-            listen = self.config.web.listen
-            raise MonitorError(f"[web] listen = {listen!r}: cannot listen there: {exc.strerror}") from None
+        first = app.site
+
+        def current() -> Site:
+            return self.app.site if self.app is not None and self.app.site is not None else first
+
+        server = WebServer(current)
+        await server.start(self.config.web.listen)
+        self.web_port = server.port
         return server
 
     async def _watchdog(self) -> None:

@@ -13,6 +13,7 @@ from monitor.storage.database import Database, from_db, to_db
 
 # Spelled out before the class: inside it, `list` names the method.
 MentionList = list[Mention]
+Names = list[str]
 
 # Needs an answer: not answered yet, and negative (by its text, or at most 2 of 5 stars).
 ATTENTION = (
@@ -193,11 +194,11 @@ class Mentions:
     def assign(self, mention_id: int, user: str | None) -> None:
         self.db.execute("UPDATE mentions SET assignee = ? WHERE id = ?", (user, mention_id))
 
-    def values(self, column: str, *, brands: Sequence[str] | None) -> list[str]:
+    def values(self, column: str, *, brands: Sequence[str] | None) -> Names:
         """The distinct values of a filter column (source, language, label...), for the inbox's filter menus."""
         if column not in ("source", "language", "label", "status", "brand", "assignee"):
             raise ValueError(f"not a filter column: {column}")
-        where, params = f"WHERE {column} IS NOT NULL", []
+        where, params = f"WHERE {column} IS NOT NULL", list[str]()
         if brands is not None:
             where += f" AND brand IN ({','.join('?' * len(brands)) or 'NULL'})"
             params = list(brands)
