@@ -88,10 +88,10 @@ def test_runs_polls_reloads_and_stops_cleanly(tmp_path: Path, feed: str) -> None
         (tmp_path / "monitor.toml").write_text(config_text(feed) + "\n[monitor2]\n")
         daemon.proc.send_signal(signal.SIGHUP)
         assert "unknown table [monitor2]" in daemon.wait_for("reload refused")
-        # A good one is taken.
+        # A good one is taken, and the log says what changed.
         (tmp_path / "monitor.toml").write_text(config_text(feed).replace('name = "alerts"', 'name = "alerts2"'))
         daemon.proc.send_signal(signal.SIGHUP)
-        daemon.wait_for("reloaded")
+        assert "(sources +alerts2 -alerts)" in daemon.wait_for("reloaded")
         daemon.proc.send_signal(signal.SIGTERM)
         daemon.wait_for("stopped")
         assert daemon.proc.wait(timeout=WAIT) == 0

@@ -7,6 +7,7 @@ SQLite file and through `mention-monitor mentions list --json`, as the owner's s
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -280,3 +281,21 @@ def _csrf(html: str) -> str:
     marker = 'name="csrf" value="'
     start = html.index(marker) + len(marker)
     return html[start : html.index('"', start)]
+
+
+def test_an_alert_links_token_and_a_password_never_reach_the_log(inbox: Served, caplog: pytest.LogCaptureFixture) -> None:
+    m = store(inbox, 1)
+    assert m.id is not None
+    inbox.add_user("mika")
+    link = inbox.site.links.link(m.id)
+    token = link.split("k=")[1]
+    with caplog.at_level(logging.DEBUG):
+        httpx.get(link)
+        httpx.get(link[:-2] + "zz")
+        with httpx.Client(base_url=inbox.url) as client:
+            csrf = _csrf(client.get("/login").text)
+            client.post("/login", data={"username": "mika", "password": "wrong-" + PASSWORD, "csrf": csrf})
+    served = [r for r in caplog.records if r.name.startswith(("monitor", "uvicorn", "starlette"))]
+    text = "\n".join(r.getMessage() for r in served)
+    assert token not in text and token[:20] not in text
+    assert PASSWORD not in text

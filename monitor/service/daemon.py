@@ -17,6 +17,7 @@ from monitor.clock import Clock
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.service.app import App, build, check, load
+from monitor.service.changes import describe
 from monitor.service.scheduler import PollOutcome, poll
 from monitor.service.sdnotify import Notifier
 from monitor.service.web.server import WebServer
@@ -207,9 +208,15 @@ class Daemon:
             return app
         await self._drain(STOP_GRACE)
         await app.aclose()
-        self.config = config
+        old, self.config = self.config, config
         new = build(checked, self.clock)
-        log.info("reloaded %s: %d sources, %d rules", config.path, len(checked.sources), len(config.rules))
+        log.info(
+            "reloaded %s: %d sources, %d rules (%s)",
+            config.path,
+            len(checked.sources),
+            len(config.rules),
+            describe(old, config),
+        )
         self.notifier.ready(f"watching {len(checked.sources)} sources")
         return new
 
