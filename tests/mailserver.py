@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import threading
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
@@ -25,10 +26,20 @@ class MailServer:
         # confirm it (for the sender, the same as being killed between the server's "accepted" and its own record).
         self.keep_but_fail = 0
         self._controller: Controller | None = None
+        self._arrived = threading.Condition()
+
+    def wait_for(self, count: int, timeout: float = 60.0) -> list[EmailMessage]:
+        """Block until `count` messages arrived (for another process's mail: no sleeping), or fail after `timeout`."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise AssertionError(f"{count} messages expected, {len(self.messages)} arrived")
+            return list(self.messages)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))  # type: ignore[arg-type]
+        with self._arrived:
+            self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))  # type: ignore[arg-type]
+            self._arrived.notify_all()
         if self.keep_but_fail:
             self.keep_but_fail -= 1
             return "451 4.3.0 Temporary failure, try again"

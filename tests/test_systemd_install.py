@@ -4,7 +4,9 @@ the config, and a unit file systemd accepts."""
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import pytest
 
 from monitor.cli import main
 from monitor.service.app import load
-from tests.loopback import ROOT
+from tests.loopback import ROOT, LoopbackServer
+from tests.mailserver import MailServer
 
 UNIT = ROOT / "systemd" / "mention-monitor.service"
 CONFIG = """
@@ -79,3 +82,97 @@ def test_the_unit_hard_wires_no_credential_and_systemd_accepts_it(tmp_path: Path
     exposure = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", security.stdout + security.stderr)
     assert exposure, security.stdout + security.stderr
     assert float(exposure.group(1)) <= 1.5
+
+
+def test_the_daemon_started_as_the_unit_starts_it_polls_and_alerts(
+    tmp_path: Path, server: LoopbackServer, mail: MailServer
+) -> None:
+    """ExecStart, Environment= and WorkingDirectory= taken from the unit file; systemd's STATE_DIRECTORY and
+    CREDENTIALS_DIRECTORY pointing at a state directory and a directory of credential files; the config directory
+    read-only (mode 0555), and nothing written there."""
+    server.route("/feed", body=(ROOT / "tests" / "data" / "acme_feed.xml").read_bytes())
+    etc, state, credentials = tmp_path / "etc", tmp_path / "state", tmp_path / "credentials"
+    for folder in (etc, state, credentials):
+        folder.mkdir()
+    (etc / "monitor.toml").write_text(
+        f"""
+[monitor]
+database = "monitor.db"
+alert_max_age = "3650d"  # the captured feed is older than a week
+
+[[brands]]
+name = "Acme Coffee"
+
+[[sources]]
+name = "blogs"
+kind = "rss"
+url = "{server.url("/feed")}"
+
+[destinations]
+owner_email = {{ url = "{mail.url("${{OWNER_EMAIL}}")}", group_wait = "0s" }}
+
+[[rules]]
+name = "bad review"
+when = "sentiment <= -0.5"
+notify = ["owner_email"]
+""",
+        encoding="utf-8",
+    )
+    (credentials / "OWNER_EMAIL").write_text("owner@example.com")
+    (etc / "monitor.toml").chmod(0o444)
+    etc.chmod(0o555)
+    before = sorted(p.name for p in etc.iterdir())
+
+    unit = _unit(UNIT.read_text(encoding="utf-8"))
+
+    def local(value: str) -> str:
+        return (
+            value.replace(
+                "/opt/mention-monitor/venv/bin/mention-monitor", str(ROOT / ".venv" / "bin" / "mention-monitor")
+            )
+            .replace("/etc/mention-monitor", str(etc))
+            .replace("/var/lib/mention-monitor", str(state))
+        )
+
+    environment = {"PATH": "/usr/bin:/bin", "STATE_DIRECTORY": str(state), "CREDENTIALS_DIRECTORY": str(credentials)}
+    for line in unit["Environment"]:
+        name, value = line.split("=", 1)
+        environment[name] = local(value)
+    [exec_start] = unit["ExecStart"]
+    [working] = unit["WorkingDirectory"]
+    daemon = subprocess.Popen(
+        shlex.split(local(exec_start)), cwd=local(working), env=environment, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        try:
+            [alert] = mail.wait_for(1)
+        except AssertionError:
+            daemon.kill()
+            raise AssertionError(daemon.communicate()[1][-3000:]) from None
+        assert alert["To"] == "owner@example.com"
+        assert (state / "monitor.db").exists()
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        etc.chmod(0o755)
+    assert sorted(p.name for p in etc.iterdir()) == before
+    assert daemon.stderr is not None
+    with daemon.stderr:
+        assert "Traceback" not in daemon.stderr.read()
+
+
+def _unit(text: str) -> dict[str, list[str]]:
+    """The [Service] section's settings: name -> values, in order."""
+    found: dict[str, list[str]] = {}
+    section = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            found.setdefault(key, []).append(value)
+    return found
