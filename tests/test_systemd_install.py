@@ -109,7 +109,7 @@ kind = "rss"
 url = "{server.url("/feed")}"
 
 [destinations]
-owner_email = {{ url = "{mail.url("${{OWNER_EMAIL}}")}", group_wait = "0s" }}
+owner_email = {{ url = "{mail.url("${OWNER_EMAIL}")}", group_wait = "0s" }}
 
 [[rules]]
 name = "bad review"
