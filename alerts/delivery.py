@@ -25,12 +25,14 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from alerts.notices import DESTINATION_BROKEN, DESTINATION_RULE, Notices
 from alerts.policy import quiet_until, rate_limited_until, retry_delay
-from alerts.render import AckLink, AlertItem, Message, render, render_notice
+from alerts.render import AlertItem, MentionLink, Message, render, render_notice
 from monitor.config import Destination
 from monitor.model import ANSWERED_STATUSES, Mention
 from monitor.storage.database import Database
@@ -73,7 +75,15 @@ class DeliveryReport:
     messages: list[tuple[str, Message]] = field(default_factory=list)
 
 
+_NO_ESCALATIONS: Mapping[str, timedelta] = MappingProxyType({})
+
+
 class Deliverer:
+    """`escalation_rules` maps each "unanswered after" rule's name to its delay (the alert says "unanswered for
+    24 h", and an acknowledged mention cancels it); `ack_link` makes the signed link to a mention's page in the web
+    inbox (None without [web]: the alert shows `ack_command` instead); `templates` is a directory whose alert
+    templates override the shipped ones (render.py)."""
+
     def __init__(
         self,
         *,
@@ -81,9 +91,10 @@ class Deliverer:
         destinations: Mapping[str, Destination],
         senders: Mapping[str, Sender],
         zone: ZoneInfo,
-        escalation_rules: frozenset[str] = frozenset(),
+        escalation_rules: Mapping[str, timedelta] = _NO_ESCALATIONS,
         ack_command: str = "mention-monitor ack {id}",
-        ack_link: AckLink | None = None,
+        ack_link: MentionLink | None = None,
+        templates: Path | None = None,
     ) -> None:
         self.db = db
         self.destinations = destinations
@@ -92,6 +103,7 @@ class Deliverer:
         self.escalation_rules = escalation_rules
         self.ack_command = ack_command
         self.ack_link = ack_link
+        self.templates = templates
         self.outbox = Outbox(db)
         self.events = Events(db)
         self.mentions = Mentions(db)
@@ -223,12 +235,18 @@ class Deliverer:
             mention = mentions.get(row.mention_id)
             if mention is None:
                 continue
-            items.append(AlertItem(mention=mention, rule=row.rule, reason=row.reason))
+            items.append(AlertItem(mention, row.rule, row.reason, self.escalation_rules.get(row.rule)))
             item_rows.append(row)
         if items:
-            out.insert(
-                0, (render(items, channel, ack_command=self.ack_command, ack_link=self.ack_link, now=now), item_rows)
+            message = render(
+                items,
+                channel,
+                ack_command=self.ack_command,
+                ack_link=self.ack_link,
+                now=now,
+                templates=self.templates,
             )
+            out.insert(0, (message, item_rows))
         return out
 
     async def _send(

@@ -1,28 +1,81 @@
-"""Alert messages per channel: pure functions from alert items to the text each kind of destination shows.
+"""Alert messages per channel, from Jinja2 templates: alert items in, the text each kind of destination shows out.
 
-    render(items, channel, now=...)   -> Message(title, body, html)     one message for a group of mentions
-    render_notice(title, text, channel) -> Message                       an operator notice (broken/healed, test)
-    channel_for_url(apprise_url)      -> "email" | "slack" | "sms" | "push" | "chat" | "webhook"
+    render(items, channel, now=..., ack_link=..., templates=None) -> Message(title, body, html)
+    render_notice(title, text, channel)                           -> Message   an operator notice (broken, test)
+    channel_for_url(apprise_url)        -> "email" | "slack" | "sms" | "push" | "chat" | "webhook"
+
+Templates (alerts/templates/; a directory given as `templates` overrides them file by file, see below):
+
+    alert.subject.txt   the title (e-mail subject, push/Slack/chat title), every channel but SMS; one line
+    alert.email.html    the e-mail's HTML: one card per mention, single column, phone-first (autoescaped)
+    alert.email.txt     the e-mail's plain text
+    alert.push.txt      push (ntfy, Pushover...): per mention one line and the link
+    alert.sms.txt       SMS: per mention one line and the link, at most 320 characters in all
+    alert.slack.txt     Slack mrkdwn, one section block
+    alert.chat.txt      chat services (Telegram, Discord, Teams...) and webhooks
+
+Every template receives:
+
+    summary        what the message is about: "2 bad reviews for Blue Bottle Kyoto", "1-star review for Acme
+                   Coffee on Google", "3 mentions need an answer: Acme Coffee, Beta"
+    count          how many mentions the message is about (int)
+    mentions       the mentions shown (a list, maybe fewer than count), each with:
+        id         the mention's number (int)
+        reason     in plain words: "1-star review on Google", "complaint on Reddit, unanswered for 24 h"
+        headline   the reason as a sentence start: "Negative post on Reddit"
+        brand, source (the source's name in the config), where ("Google", "the web"), author, title, excerpt
+                   (the text, cut to fit the channel), age ("3h ago"), rule (the rule's name)
+        stars      "★☆☆☆☆", or "" without a rating;   rating  "1/5", or ""
+        label      "negative", "neutral", "positive" or "unscored"
+        escalation true when the rule is an "unanswered after" rule;  unanswered_for  "24 h", or ""
+        url        the original's address (http or https only), or None
+        link       the signed link to the mention's page in the web inbox, or None without [web]
+        command    the shell command that acknowledges it: "mention-monitor ack 42"
+    shown, hidden  how many mentions are shown, and left out for lack of room (ints)
+    more           "+3 more — list them: mention-monitor mentions list --status alerted", or "" when none is hidden
+    list_command   the command that lists them
+    sent_at        when the message was made, "2026-11-16T09:00+00:00"
+    subject        the rendered title, for the body templates ("" for SMS, and in alert.subject.txt itself)
+
+Every text value arrives already escaped for its channel (escape.py: cleaned, cut, pings and markdown links
+defanged, then HTML- or Slack-escaped; the subject's as plain text with every @handle broken), so a template prints
+it as it is; cutting or transforming it inside a template is not supported. In the HTML template the values are
+markup-safe, so autoescape leaves them alone. Without [web] a mention's `link` is None and the shipped templates
+show its `command` instead.
+
+Overrides: `render(..., templates=DIR)` looks for each template first in DIR, then in the shipped directory, and
+`shipped/NAME` always names the shipped one: `{% extends "shipped/alert.email.html" %}` replaces only its `card`
+(one mention, `m`) or `footer` block, `{% include "shipped/alert.chat.txt" %}` adds around the shipped text.
+Templates run in Jinja's sandbox with undefined names as errors. A template from DIR that fails (syntax, a missing
+name, an error while rendering, an empty output or one that cannot fit its channel) is replaced by the shipped one
+for that message, with a warning naming the file and the line, never the mention's text: an alert is never lost to
+a typo.
 
 Forms: SMS is one short body (no title, at most 320 characters); push has a short title and body; Slack is mrkdwn
-that fits one section block; email has a subject, a plain-text body and an HTML body (inline CSS, a table, no
-scripts, no external resources); chat and webhook destinations get the plain-text form.
-
-Every message carries each shown mention's id and the exact command that acknowledges it; mentions that do not fit
-are counted ("+N more") with the command that lists them. Every field of a mention is untrusted: see escape.py for
-what is done to it, in which order.
+that fits one section block; chat fits Discord's 2,000 characters. Mentions that do not fit are counted ("+N
+more") with the command that lists them; excerpts get shorter first when that lets more mentions be shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+import logging
+import re
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
-from typing import Literal
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
 
-from alerts import escape
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from alerts import escape, reasons
 from monitor.model import Mention
+
+log = logging.getLogger(__name__)
 
 Channel = Literal["email", "slack", "sms", "push", "chat", "webhook"]
 CHANNELS: tuple[Channel, ...] = ("email", "slack", "sms", "push", "chat", "webhook")
@@ -63,7 +116,19 @@ _SCHEMES: dict[Channel, frozenset[str]] = {
 }
 
 LIST_COMMAND = "mention-monitor mentions list --status alerted"
-STARS = 5
+STARS = reasons.STARS
+TEMPLATES = Path(__file__).with_name("templates")
+SUBJECT_TEMPLATE = "alert.subject.txt"
+HTML_TEMPLATE = "alert.email.html"
+BODY_TEMPLATES: dict[Channel, str] = {
+    "email": "alert.email.txt",
+    "slack": "alert.slack.txt",
+    "sms": "alert.sms.txt",
+    "push": "alert.push.txt",
+    "chat": "alert.chat.txt",
+    "webhook": "alert.chat.txt",
+}
+HTML_MAX = 1_000_000  # characters of an e-mail's HTML; a longer override is replaced by the shipped template
 
 
 def channel_for_url(apprise_url: str) -> Channel:
@@ -79,7 +144,9 @@ def channel_for_url(apprise_url: str) -> Channel:
 class AlertItem:
     mention: Mention
     rule: str
-    reason: str  # "sentiment -0.71 <= -0.5"
+    reason: str  # the rule engine's reason ("sentiment -0.71 <= -0.5"): stored and shown by the CLI, never here
+    # The rule's "unanswered after" delay when it is an escalation rule: the owner reads "unanswered for 24 h".
+    unanswered_after: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +165,7 @@ class _Form:
     body_max: int
     items_max: int
     excerpt: int  # characters of the mention's text shown per item
-    field: int  # characters of brand, source, author, rule, reason
+    field: int  # characters of brand, source, author, rule
 
 
 _FORMS: dict[Channel, _Form] = {
@@ -109,41 +176,81 @@ _FORMS: dict[Channel, _Form] = {
     # Discord's 2,000-character message is the tightest of the chat services.
     "chat": _Form(title_max=200, body_max=1900, items_max=10, excerpt=200, field=60),
     "webhook": _Form(title_max=200, body_max=16000, items_max=50, excerpt=500, field=80),
-    "email": _Form(title_max=150, body_max=200_000, items_max=100, excerpt=1000, field=80),
+    # A card's words stay short enough for its button to show on a phone without scrolling; the inbox has the rest.
+    "email": _Form(title_max=150, body_max=200_000, items_max=100, excerpt=300, field=80),
 }
 
+# Makes the signed, expiring link to a mention's page in the web inbox (from its id), when the daemon serves one.
+MentionLink = Callable[[int], str]
 
-# Makes the signed "acknowledge" link for a mention id (monitor.service.web.Signer.link), when the daemon serves them.
-AckLink = Callable[[int], str]
+# Escaping per channel, applied to every text value a template receives (see escape.py for what each does).
+_Escape = Callable[[str], str]
+
+
+def _html_value(text: str) -> str:
+    return Markup(escape.html(text))  # noqa: S704 - escape.html has escaped it: autoescape must not do it twice
+
+
+_ESCAPES: dict[Channel, _Escape] = {
+    "email": escape.defang,
+    "webhook": escape.defang,
+    "chat": escape.defang_handles,
+    "push": escape.defang_handles,
+    "sms": escape.defang_handles,
+    "slack": escape.slack,
+}
 
 
 @dataclass(frozen=True)
 class _Facts:
-    """One mention's fields, cleaned and truncated but not yet escaped."""
+    """One mention's fields, cleaned and cut to the form's sizes, not yet escaped for a channel."""
 
     id: int
+    reason: reasons.Reason
     brand: str
-    score: str
     source: str
     author: str
     title: str
     excerpt: str
-    url: str | None
-    rule: str
-    reason: str
     age: str
-    ack: str
-    ack_url: str | None  # our own signed link (trusted: we made it), when the daemon serves one
+    rule: str
+    stars: str
+    rating: str
+    label: str
+    url: str | None
+    link: str | None  # our own signed link (trusted: we made it), when the daemon serves one
+    command: str
+
+    def values(self, esc: _Escape) -> dict[str, Any]:
+        """What a template gets for this mention, every text escaped with `esc`."""
+        return {
+            "id": self.id,
+            "reason": esc(self.reason.phrase),
+            "headline": esc(self.reason.headline),
+            "where": esc(self.reason.where),
+            "escalation": bool(self.reason.unanswered_for),
+            "unanswered_for": esc(self.reason.unanswered_for),
+            "brand": esc(self.brand),
+            "source": esc(self.source),
+            "author": esc(self.author),
+            "title": esc(self.title),
+            "excerpt": esc(self.excerpt),
+            "age": esc(self.age),
+            "rule": esc(self.rule),
+            "stars": esc(self.stars),
+            "rating": esc(self.rating),
+            "label": esc(self.label),
+            "url": esc(self.url) if self.url else None,
+            "link": esc(self.link) if self.link else None,
+            "command": esc(self.command),
+        }
 
 
-def _score(mention: Mention) -> str:
-    if mention.rating is not None:
-        scale = mention.rating_scale or float(STARS)
-        stars = max(0, min(STARS, round(mention.rating / scale * STARS))) if scale > 0 else 0
-        return f"{'★' * stars}{'☆' * (STARS - stars)} {mention.rating:g}/{scale:g}"
-    if mention.sentiment is not None:
-        return f"{mention.label} {mention.sentiment:+.2f}"
-    return "unscored"
+def _stars(mention: Mention) -> tuple[str, str]:
+    count = reasons.stars(mention)
+    if count is None or mention.rating is None:
+        return "", ""
+    return "★" * count + "☆" * (STARS - count), f"{mention.rating:g}/{mention.rating_scale or STARS:g}"
 
 
 def _age(published: datetime, now: datetime) -> str:
@@ -158,162 +265,119 @@ def _age(published: datetime, now: datetime) -> str:
     return ""  # pragma: no cover - unreachable
 
 
-def _facts(
-    item: AlertItem, form: _Form, ack_command: str, now: datetime, excerpt: int, ack_link: AckLink | None
-) -> _Facts:
+@dataclass(frozen=True)
+class _Options:
+    form: _Form
+    ack_command: str
+    ack_link: MentionLink | None
+    now: datetime
+
+
+def _facts(item: AlertItem, reason: reasons.Reason, brand: str, excerpt: int, o: _Options) -> _Facts:
     mention = item.mention
-    if mention.id is None:
-        raise ValueError("a mention must be stored (have an id) before it is alerted on")
+    assert mention.id is not None  # render() checked
     text = mention.text or mention.title
+    shown_stars, rating = _stars(mention)
     return _Facts(
         id=mention.id,
-        brand=escape.field(mention.brand, form.field),
-        score=_score(mention),
-        source=escape.field(mention.source, form.field),
-        author=escape.field(mention.author, form.field),
-        title=escape.field(mention.title, form.excerpt) if mention.text and mention.title else "",
+        reason=reason,
+        brand=brand,
+        source=escape.field(mention.source, o.form.field),
+        author=escape.field(mention.author, o.form.field),
+        title=escape.field(mention.title, o.form.excerpt) if mention.text and mention.title else "",
         excerpt=escape.field(text, excerpt),
+        age=_age(mention.published_at, o.now),
+        rule=escape.field(item.rule, o.form.field),
+        stars=shown_stars,
+        rating=rating,
+        label=mention.label,
         url=escape.safe_url(mention.url),
-        rule=escape.field(item.rule, form.field),
-        reason=escape.field(item.reason, form.field * 2),
-        age=_age(mention.published_at, now),
-        ack=escape.one_line(ack_command.replace("{id}", str(mention.id))),
-        ack_url=escape.safe_url(ack_link(mention.id)) if ack_link else None,
+        link=escape.safe_url(o.ack_link(mention.id)) if o.ack_link else None,
+        command=escape.one_line(o.ack_command.replace("{id}", str(mention.id))),
     )
 
 
-# --- one item, per form ------------------------------------------------------------------------------------------
+# --- templates ---------------------------------------------------------------------------------------------------
 
 
-def _plain_item(f: _Facts, defang: Callable[[str], str]) -> str:
-    head = " — ".join(p for p in (f"#{f.id} {defang(f.brand)}", f.score) if p)
-    where = ", ".join(p for p in (defang(f.source), f"by {defang(f.author)}" if f.author else "", f.age) if p)
-    lines = [f"{head} — {where}"]
-    if f.title:
-        lines.append(defang(f.title))
-    if f.excerpt:
-        lines.append(f"“{defang(f.excerpt)}”")
-    lines.append(f.url or "(no web link)")
-    lines.append(f"Rule: {defang(f.rule)} ({defang(f.reason)})")
-    lines.append(f"Acknowledge: {f.ack}" + (f" or open {f.ack_url}" if f.ack_url else ""))
-    return "\n".join(lines)
-
-
-def _sms_item(f: _Facts) -> str:
-    parts = [f"#{f.id} {escape.defang_handles(f.brand)} {f.score} {escape.defang_handles(f.source)}"]
-    if f.excerpt:
-        parts.append(f"“{escape.defang_handles(f.excerpt)}”")
-    if f.url:
-        parts.append(f.url)
-    parts.append(f"Ack: {f.ack_url or f.ack}")
-    return " ".join(parts)
-
-
-def _slack_item(f: _Facts) -> str:
-    s = escape.slack
-    where = " · ".join(p for p in (s(f.source), f"by {s(f.author)}" if f.author else "", f.age) if p)
-    lines = [f"*#{f.id} {s(f.brand)}* · {f.score} · {where}"]
-    if f.title:
-        lines.append(f"*{s(f.title)}*")
-    if f.excerpt:
-        lines.append(f"“{s(f.excerpt)}”")
-    # A bare URL: Slack links it with the URL itself as the text. `&` must still be escaped inside it.
-    lines.append(s(f.url) if f.url else "(no web link)")
-    lines.append(f"_Rule:_ {s(f.rule)} ({s(f.reason)})")
-    lines.append(f"Acknowledge: `{s(f.ack)}`" + (f" or {s(f.ack_url)}" if f.ack_url else ""))
-    return "\n".join(lines)
-
-
-_BODY_STYLE = ' style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222222;"'
-_TD = "padding:6px 8px;border:1px solid #dddddd;vertical-align:top;text-align:left;"
-
-
-def _html_row(f: _Facts) -> str:
-    h = escape.html
-    link = (
-        f'<a href="{h(f.url)}" style="color:#1a5fb4;word-break:break-all;">{h(f.url)}</a>' if f.url else "(no web link)"
-    )
-    title = f"<strong>{h(f.title)}</strong><br>" if f.title else ""
-    ack_link = f'<br><a href="{h(f.ack_url)}" style="color:#1a5fb4;">{h(f.ack_url)}</a>' if f.ack_url else ""
-    who = h(f.source) + (f"<br>by {h(f.author)}" if f.author else "") + (f"<br>{h(f.age)}" if f.age else "")
-    return (
-        f'<tr><td style="{_TD}">#{f.id}</td><td style="{_TD}">{h(f.brand)}</td>'
-        f'<td style="{_TD}white-space:nowrap;">{h(f.score)}</td><td style="{_TD}">{who}</td>'
-        f'<td style="{_TD}">{title}{h(f.excerpt)}<br>{link}<br>'
-        f'<em style="color:#555555;">Rule: {h(f.rule)} ({h(f.reason)})</em></td>'
-        f'<td style="{_TD}"><code style="white-space:nowrap;">{h(f.ack)}</code>{ack_link}</td></tr>'
+@functools.lru_cache(maxsize=8)
+def _environment(folder: Path | None) -> SandboxedEnvironment:
+    """The shipped templates, or `folder`'s over them. Cached: Jinja keeps compiled templates per environment and
+    reloads a file that changed on disk."""
+    shipped = jinja2.FileSystemLoader(TEMPLATES, encoding="utf-8")
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"shipped": shipped})]
+    if folder is not None:
+        loaders.append(jinja2.FileSystemLoader(folder, encoding="utf-8"))
+    loaders.append(shipped)
+    return SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
     )
 
 
-# --- packing items into a budget ---------------------------------------------------------------------------------
+class _Templates:
+    """The templates for one message: an override that fails is reported once and the shipped one used instead."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.broken: set[str] = set()
+
+    def render(self, name: str, context: Mapping[str, Any], problem: Callable[[str], str] = lambda _: "") -> str:
+        """Template `name` rendered; an override's output is refused when `problem(output)` names one."""
+        if self.folder is not None and name not in self.broken:
+            try:
+                text = _environment(self.folder).get_template(name).render(context)
+            except Exception as exc:  # noqa: BLE001 - an owner's template may fail in any way; the alert must go
+                self.reject(name, _what_failed(exc, self.folder, name))
+            else:
+                trouble = problem(text) if self.overridden(name) else ""
+                if not trouble:
+                    return text
+                self.reject(name, f"{self.folder / name}: {trouble}")
+        return _environment(None).get_template(name).render(context)
+
+    def overridden(self, name: str) -> bool:
+        return self.folder is not None and name not in self.broken and (self.folder / name).is_file()
+
+    def reject(self, name: str, why: str) -> None:
+        """`why` starts with the file (and line) at fault."""
+        self.broken.add(name)
+        log.warning("alert template %s; using the shipped %s for this message", why, name)
+
+
+def _what_failed(exc: Exception, folder: Path, name: str) -> str:
+    """Which file and line failed, and how, without the exception's message when it could quote a mention."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        # About the template's own source, never about the data it was given.
+        return f"{exc.filename or folder / name}, line {exc.lineno}: {exc.message}"
+    where = str(folder / name)
+    root = folder.resolve()
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and Path(frame.filename).resolve().is_relative_to(root):
+            where = f"{frame.filename}, line {frame.lineno}"
+            break
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"{where}: template {exc.name!r} not found"
+    return f"{where}: {type(exc).__name__} while rendering"
+
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _tidy(text: str) -> str:
+    """Text templates' whitespace: no trailing spaces, at most one blank line in a row, none at the ends."""
+    return _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
+
+
+# --- putting a message together ----------------------------------------------------------------------------------
 
 
 def _more_line(hidden: int) -> str:
-    return f"+{hidden:,} more — list them: {LIST_COMMAND}"
-
-
-def _pack(
-    items: Sequence[AlertItem],
-    form: _Form,
-    render_one: Callable[[_Facts], str],
-    facts: Callable[[AlertItem, int], _Facts],
-    *,
-    header: str,
-    sep: str,
-    budget: int,
-) -> tuple[list[str], int]:
-    """Render items in order while they fit `budget` (keeping room for the "+N more" line); return the rendered
-    items and how many were left out. Excerpts get shorter when that lets more mentions be shown."""
-    best: list[str] = []
-    for excerpt in dict.fromkeys((form.excerpt, form.excerpt // 2, 20, 0)):
-        shown = _pack_with(items, form, partial(_render_at, render_one, facts, excerpt), header, sep, budget)
-        if len(shown) > len(best):
-            best = shown
-        if len(best) == min(len(items), form.items_max):
-            break
-    if not best:  # not even the smallest form of the first mention fits: its id and the command, at least
-        f = facts(items[0], 0)
-        reserve = len(sep) + len(_more_line(len(items))) if len(items) > 1 else 0
-        best = [escape.truncate(f"#{f.id} Ack: {f.ack}", max(budget - len(header) - len(sep) - reserve, 0))]
-    return best, len(items) - len(best)
-
-
-def _render_at(
-    render_one: Callable[[_Facts], str], facts: Callable[[AlertItem, int], _Facts], excerpt: int, item: AlertItem
-) -> str:
-    return render_one(facts(item, excerpt))
-
-
-def _pack_with(
-    items: Sequence[AlertItem],
-    form: _Form,
-    render_one: Callable[[AlertItem], str],
-    header: str,
-    sep: str,
-    budget: int,
-) -> list[str]:
-    reserve = len(sep) + len(_more_line(len(items))) if len(items) > 1 else 0
-    used = len(header)
-    shown: list[str] = []
-    for index, item in enumerate(items[: form.items_max]):
-        gap = len(sep) if shown or header else 0
-        room = budget - used - gap - (reserve if index < len(items) - 1 else 0)
-        block = render_one(item)
-        if len(block) > room:
-            break
-        shown.append(block)
-        used += gap + len(block)
-    return shown
-
-
-def _title(items: Sequence[AlertItem], form: _Form) -> str:
-    first = items[0].mention
-    if len(items) == 1:
-        raw = f"{escape.field(first.brand, form.field)}: {_score(first)} on {escape.field(first.source, form.field)}"
-    else:
-        brands = list(dict.fromkeys(escape.field(i.mention.brand, form.field) for i in items[:20]))
-        raw = f"{len(items):,} mentions need attention: {', '.join(brands)}"
-    return escape.truncate(escape.defang_handles(raw), form.title_max)
+    return f"+{hidden:,} more — list them: {LIST_COMMAND}" if hidden else ""
 
 
 def render(
@@ -321,61 +385,127 @@ def render(
     channel: str,
     *,
     ack_command: str = "mention-monitor ack {id}",
-    ack_link: AckLink | None = None,
+    ack_link: MentionLink | None = None,
     now: datetime,
+    templates: Path | None = None,
 ) -> Message:
-    """One message for a group of alert items, in the form of `channel` (one of CHANNELS)."""
+    """One message for a group of alert items, in the form of `channel` (one of CHANNELS), from the shipped
+    templates or those in the `templates` directory."""
     if not items:
         raise ValueError("render() needs at least one alert item")
-    channel, form = _form(channel)
+    name, form = _form(channel)
+    if any(item.mention.id is None for item in items):
+        raise ValueError("a mention must be stored (have an id) before it is alerted on")
+    options = _Options(form, ack_command, ack_link, now)
+    said = [
+        (reasons.reason_for(i.mention, i.unanswered_after), escape.field(i.mention.brand, form.field)) for i in items
+    ]
+    summary = reasons.summary(said)
+    loader = _Templates(templates)
+    common = {"count": len(items), "list_command": LIST_COMMAND, "sent_at": now.isoformat(timespec="minutes")}
 
-    def facts(item: AlertItem, excerpt: int) -> _Facts:
-        return _facts(item, form, ack_command, now, excerpt, ack_link)
+    @functools.cache
+    def facts(index: int, excerpt: int) -> _Facts:
+        reason, brand = said[index]
+        return _facts(items[index], reason, brand, excerpt, options)
 
-    count = len(items)
-    header = "" if count == 1 else f"{count:,} mentions need attention:"
-    if channel == "sms":
-        shown, hidden = _pack(items, form, _sms_item, facts, header=header, sep="\n", budget=form.body_max)
-        body = "\n".join([header, *shown] if header else shown)
-        if hidden:
-            body += "\n" + _more_line(hidden)
-        return Message("", escape.truncate(body, form.body_max))
+    def context(shown: int, excerpt: int, esc: _Escape, base: Mapping[str, Any]) -> dict[str, Any]:
+        hidden = len(items) - shown
+        return {
+            **base,
+            "mentions": [facts(i, excerpt).values(esc) for i in range(shown)],
+            "shown": shown,
+            "hidden": hidden,
+            "more": esc(_more_line(hidden)),
+        }
 
-    title = _title(items, form)
-    if channel == "slack":
-        header = f"*{header}*" if header else ""
-        shown, hidden = _pack(items, form, _slack_item, facts, header=header, sep="\n\n", budget=form.body_max)
-        parts = ([header] if header else []) + shown + ([escape.slack(_more_line(hidden))] if hidden else [])
-        return Message(title, "\n\n".join(parts))
+    title = ""
+    if form.title_max:
+        # Plain text with pings and handles defanged: it shows as a notification's first line, unescaped.
+        plain = escape.defang_handles
+        first = min(len(items), form.items_max)
+        subject_base = {**common, "summary": plain(summary), "subject": ""}
+        subject = loader.render(SUBJECT_TEMPLATE, context(first, form.excerpt, plain, subject_base), _no_title)
+        title = escape.truncate(escape.one_line(subject), form.title_max)
+    esc = _ESCAPES[name]
+    base = {**common, "summary": esc(summary), "subject": esc(title)}
 
-    defang = escape.defang_handles if channel in ("chat", "push") else escape.defang
-    shown, hidden = _pack(
-        items, form, lambda f: _plain_item(f, defang), facts, header=header, sep="\n\n", budget=form.body_max
-    )
-    parts = ([header] if header else []) + shown + ([_more_line(hidden)] if hidden else [])
-    body = "\n\n".join(parts)
-    if channel != "email":
+    template = BODY_TEMPLATES[name]
+
+    def body_at(shown: int, excerpt: int) -> str:
+        return _tidy(loader.render(template, context(shown, excerpt, esc, base), _no_text))
+
+    shown, excerpt, body = _pack(len(items), form, body_at)
+    if not shown and loader.overridden(template):
+        loader.reject(
+            template, f"{templates}/{template}: no mention fits in the {name} channel's {form.body_max:,} characters"
+        )
+        shown, excerpt, body = _pack(len(items), form, body_at)
+    if not shown:
+        body = _last_resort(facts(0, 0), len(items), form, esc)
+    if name != "email":
         return Message(title, body)
+    html_base = {**common, "summary": _html_value(summary), "subject": _html_value(title)}
+    html = loader.render(HTML_TEMPLATE, context(max(shown, 1), excerpt, _html_value, html_base), _no_html)
+    return Message(title, body, html)
 
-    rows = [_html_row(facts(item, form.excerpt)) for item in items[: len(shown)]]
-    return Message(title, body, _html_document(title, header or "A mention needs attention:", rows, hidden, now))
+
+# What makes an override's output unusable (a destination refuses an empty message: the alert would be lost).
+def _no_title(text: str) -> str:
+    return "" if escape.one_line(text) else "the subject is empty"
 
 
-def _html_document(title: str, heading: str, rows: Sequence[str], hidden: int, now: datetime) -> str:
-    th = "padding:6px 8px;border:1px solid #dddddd;background:#f4f4f4;text-align:left;"
-    head = "".join(
-        f'<th style="{th}">{name}</th>' for name in ("ID", "Brand", "Score", "Source", "Mention", "Acknowledge")
-    )
-    more = f'<p style="margin:12px 0;">{escape.html(_more_line(hidden))}</p>' if hidden else ""
-    return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>{escape.html(title)}</title></head>"
-        f"<body{_BODY_STYLE}>"
-        f'<h1 style="font-size:18px;margin:0 0 12px 0;">{escape.html(heading)}</h1>'
-        f'<table style="border-collapse:collapse;width:100%;"><tr>{head}</tr>\n' + "\n".join(rows) + f"</table>{more}"
-        f'<p style="margin:12px 0;color:#777777;font-size:12px;">Sent by mention-monitor at '
-        f"{escape.html(now.isoformat(timespec='minutes'))}.</p></body></html>"
-    )
+def _no_text(text: str) -> str:
+    return "" if text.strip() else "the message is empty"
+
+
+def _no_html(text: str) -> str:
+    if len(text) > HTML_MAX:
+        return f"longer than {HTML_MAX:,} characters"
+    return _no_text(text)
+
+
+def _pack(count: int, form: _Form, body_at: Callable[[int, int], str]) -> tuple[int, int, str]:
+    """The most mentions (then the longest excerpt) whose whole body fits the form: (shown, excerpt, body), from
+    `body_at(shown, excerpt)`. (0, 0, "") when not even one mention fits."""
+    best: tuple[int, int, str] = (0, 0, "")
+    most = min(count, form.items_max)
+    for excerpt in dict.fromkeys((form.excerpt, form.excerpt // 2, 20, 0)):
+        shown, body = _most_that_fit(most, excerpt, form.body_max, body_at)
+        if shown > best[0]:
+            best = (shown, excerpt, body)
+        if best[0] == most:
+            break
+    return best
+
+
+def _most_that_fit(most: int, excerpt: int, budget: int, body_at: Callable[[int, int], str]) -> tuple[int, str]:
+    """The largest n in 1..most whose body fits `budget` (a body grows with n), found in few renders."""
+    whole = body_at(most, excerpt)
+    if len(whole) <= budget:
+        return most, whole
+    low, low_body, high = 0, "", most  # low fits (0: nothing yet), high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        text = body_at(middle, excerpt)
+        if len(text) <= budget:
+            low, low_body = middle, text
+        else:
+            high = middle
+    return low, low_body
+
+
+def _last_resort(first: _Facts, count: int, form: _Form, esc: _Escape) -> str:
+    """Not even one mention fits with its shortest excerpt: its number and how to open or acknowledge it, whole
+    when there is room (a cut link or command is no use), then as much of the reason as fits."""
+    more = esc(_more_line(count - 1))
+    room = max(form.body_max - (len(more) + 1 if more else 0), 0)
+    head, action = esc(f"#{first.id} "), esc(f" — Open: {first.link}" if first.link else f" — Ack: {first.command}")
+    if len(head) + len(action) <= room:
+        line = head + _fit(first.reason.phrase, room - len(head) - len(action), esc) + action
+    else:
+        line = _fit(f"#{first.id} Ack: {first.command}", room, esc)
+    return f"{line}\n{more}" if more else line
 
 
 def render_notice(title: str, text: str, channel: str) -> Message:
@@ -396,10 +526,13 @@ def render_notice(title: str, text: str, channel: str) -> Message:
         f'<p style="margin:0 0 12px 0;">{escape.html(p).replace(chr(10), "<br>")}</p>' for p in body.split("\n\n")
     )
     html = (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape.html(title_out)}</title></head>"
-        f"<body{_BODY_STYLE}>"
-        f'<h1 style="font-size:18px;margin:0 0 12px 0;">{escape.html(title_out)}</h1>{paragraphs}</body></html>'
+        '<body style="margin:0;padding:0;">'
+        '<div style="max-width:600px;margin:0 auto;padding:16px;font-family:Arial,Helvetica,sans-serif;'
+        'font-size:16px;line-height:1.45;color:#1f1f1f;overflow-wrap:anywhere;word-break:break-word;">'
+        f'<h1 style="font-size:20px;margin:0 0 12px 0;">{escape.html(title_out)}</h1>{paragraphs}</div></body></html>'
     )
     return Message(title_out, body, html)
 
@@ -420,6 +553,7 @@ def _fit(text: str, budget: int, esc: Callable[[str], str]) -> str:
 
 
 def _form(channel: str) -> tuple[Channel, _Form]:
-    if channel not in _FORMS:
-        raise ValueError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
-    return channel, _FORMS[channel]
+    for name in CHANNELS:
+        if name == channel:
+            return name, _FORMS[name]
+    raise ValueError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")

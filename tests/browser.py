@@ -27,13 +27,15 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+# Per test module, not per session: while Playwright's sync API is started it leaves its event loop marked as running
+# in the main thread, and asyncio.Runner (tests/apps.py) refuses to run there; so it stops when a module's tests end.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     b = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
     yield b

@@ -184,7 +184,7 @@ def test_demo_runs_offline_and_shows_alerts_and_mentions() -> None:
     assert "ALERT to owner_phone (push)" in result.stdout and "ALERT to owner_email (email)" in result.stdout
     assert "mention-monitor ack " in result.stdout
     assert "Mentions stored" in result.stdout
-    assert "unanswered for 25h" in result.stdout  # the escalation after a simulated day
+    assert "unanswered for 24 h" in result.stdout  # the escalation after a simulated day
 
 
 def test_once_exits_1_and_names_a_broken_source(config: Path, server: LoopbackServer) -> None:

@@ -62,4 +62,4 @@ notify = ["team"]
     posted = [json.loads(r.body) for r in server.requests if r.path == "/hook"]
     text = "\n".join(p["message"] for p in posted)
     assert f"#{first.id} " not in text  # the answered thread was not escalated
-    assert "9 mentions need attention" in text  # the nine unanswered ones were
+    assert "9 mentions need an answer" in text  # the nine unanswered ones were

@@ -163,6 +163,7 @@ def build(
         zone=config.monitor.zone,
         escalation_rules={r.name: r.unanswered_after for r in checked.rules if r.unanswered_after is not None},
         ack_link=site.links.link if site is not None else None,
+        templates=config.alerts.templates,
     )
     http = HttpFetcher(
         user_agent=config.monitor.user_agent,

@@ -153,7 +153,7 @@ def test_email_arrives_with_subject_text_html_and_link(smtp: SMTPServer) -> None
     assert smtp.mailbox.logins == [USER]
     [received] = smtp.mailbox.messages
     assert received["To"] == "owner@example.com"
-    assert received["Subject"] == message.title == "Acme Coffee: ★☆☆☆☆ 1/5 on app-store-jp"
+    assert received["Subject"] == message.title == "1-star review for Acme Coffee on the App Store"
     # inline=yes (added for the digest's chart) changes nothing without attachments: text and HTML, nothing else.
     assert received.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in received.iter_parts()] == ["text/plain", "text/html"]
@@ -163,12 +163,14 @@ def test_email_arrives_with_subject_text_html_and_link(smtp: SMTPServer) -> None
     assert html_part is not None and text_part is not None
     html = html_part.get_content()
     text = text_part.get_content()
-    # The HTML is ours, byte for byte: a table, the only link is the review, shown as its own URL.
+    # The HTML is ours, byte for byte: the only link is the review, shown as its own URL.
     assert html.replace("\r\n", "\n").strip() == (message.html or "").strip()
     assert '<a href="https://apps.apple.com/jp/app/acme/id123?see-all=reviews&amp;page=2"' in html
     assert "<script" not in html and "&lt;\u200dscript&gt;" in html
     assert "mention-monitor ack 42" in html
-    # The text part is Apprise's rendering of our HTML (its email plugin cannot take our own text part).
+    # The text part is Apprise's rendering of our HTML (its email plugin cannot take our own text part): it starts
+    # with what happened, as ours does.
+    assert text.strip().splitlines()[0] == "1-star review on the App Store"
     assert "mention-monitor ack 42" in text
     assert REVIEW_URL in text
     assert "<script" not in text
