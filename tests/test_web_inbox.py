@@ -283,7 +283,9 @@ def _csrf(html: str) -> str:
     return html[start : html.index('"', start)]
 
 
-def test_an_alert_links_token_and_a_password_never_reach_the_log(inbox: Served, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_alert_links_token_and_a_password_never_reach_the_log(
+    inbox: Served, caplog: pytest.LogCaptureFixture
+) -> None:
     m = store(inbox, 1)
     assert m.id is not None
     inbox.add_user("mika")
