@@ -3,6 +3,14 @@
 `load_config(path)` returns a frozen `Config` or raises `ConfigError` whose message names the file, the table, the
 key and what was expected (with a "did you mean" for near-miss spellings). It checks the schema of every table;
 cross-references that need other packages (rule expressions, Apprise URLs) are checked by `monitor.service.app.build`.
+
+Secrets (`${VAR}`) come from the environment or from `$CREDENTIALS_DIRECTORY/VAR` (systemd). `secrets="strict"`
+(the default: the daemon, `check`, anything that polls or sends) refuses a config whose secret is missing, naming
+each one. `secrets="lenient"` is for the commands that only read or change the database (`mentions`, `ack`,
+`status`, `users`...): under systemd the secrets are the unit's credentials, absent from an operator's shell, so a
+secret missing in [[sources]], [destinations] or [web] becomes a placeholder nothing can use (a destination's URL
+becomes one that can never be delivered to), and `Config.missing_secrets` names it. A secret elsewhere (a
+PostgreSQL password in `database`) is needed by every command and stays required.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from collections.abc import Mapping
 from datetime import time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
+from secrets import token_hex
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -157,6 +167,14 @@ class Web(_Strict):
     public_url: str = Field(pattern=r"^https?://")
     secret: str = Field(min_length=16, description="signs the links; write it as ${NAME}")
     link_ttl: Duration = timedelta(days=14)
+    session_ttl: Duration = timedelta(days=14)  # how long a login lasts
+
+
+class Alerts(_Strict):
+    """How alert messages look. `templates`: a directory of message templates that override the shipped ones of
+    the same name; relative to the config file's directory, resolved (and checked to exist) at load."""
+
+    templates: Path | None = None
 
 
 class Sentiment(_Strict):
@@ -191,10 +209,13 @@ class Config(_Strict):
     digest: Digest | None = None
     web: Web | None = None
     sentiment: Sentiment = Sentiment()
-    # Values that came from ${VAR}: redacted wherever the config is shown.
+    alerts: Alerts = Alerts()
+    # Values that came from ${VAR} (and their percent-encoded form in a URL): redacted wherever the config is shown.
     secrets: frozenset[str] = frozenset()
     # The names of those ${VAR}s: what a systemd unit must load as credentials (`check` lists them).
     secret_names: frozenset[str] = frozenset()
+    # Loaded with secrets="lenient": the ${VAR}s that were not set, whose values are unusable placeholders.
+    missing_secrets: frozenset[str] = frozenset()
 
     def interval(self, source: SourceConfig) -> timedelta:
         return source.interval or self.monitor.default_interval
@@ -216,7 +237,12 @@ def default_config_path() -> Path:
     return Path(os.environ.get("MENTION_MONITOR_CONFIG") or "monitor.toml")
 
 
-def load_config(path: Path, kinds: SourceKinds, *, environ: dict[str, str] | None = None) -> Config:
+SecretMode = Literal["strict", "lenient"]
+
+
+def load_config(
+    path: Path, kinds: SourceKinds, *, environ: dict[str, str] | None = None, secrets: SecretMode = "strict"
+) -> Config:
     env = dict(os.environ if environ is None else environ)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -226,12 +252,19 @@ def load_config(path: Path, kinds: SourceKinds, *, environ: dict[str, str] | Non
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(raw, kinds, path=path, environ=env)
+    return parse_config(raw, kinds, path=path, environ=env, secrets=secrets)
 
 
-def parse_config(raw: dict[str, Any], kinds: SourceKinds, *, path: Path, environ: dict[str, str]) -> Config:
-    secrets: dict[str, str] = {}
-    expanded = _expand(raw, path, environ, secrets, where="")
+def parse_config(
+    raw: dict[str, Any],
+    kinds: SourceKinds,
+    *,
+    path: Path,
+    environ: dict[str, str],
+    secrets: SecretMode = "strict",
+) -> Config:
+    resolver = _Secrets(path, environ, lenient=secrets == "lenient")
+    expanded = resolver.expand(raw)
     _check_top_level(expanded, path)
     sources: list[SourceConfig] = []
     for index, entry in enumerate(expanded.get("sources", [])):
@@ -247,15 +280,21 @@ def parse_config(raw: dict[str, Any], kinds: SourceKinds, *, path: Path, environ
                 **body,
                 "path": path,
                 "sources": [],
-                "secrets": frozenset(secrets.values()),
-                "secret_names": frozenset(secrets),
+                "secrets": frozenset(resolver.redact),
+                "secret_names": frozenset(resolver.found) | resolver.missing,
+                "missing_secrets": frozenset(resolver.missing),
             }
         )
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path, Config, body)) from None
     database = _database_location(config.monitor.database, path, environ)
+    templates = _templates_location(config.alerts.templates, path)
     config = config.model_copy(
-        update={"sources": sources, "monitor": config.monitor.model_copy(update={"database": database})}
+        update={
+            "sources": sources,
+            "monitor": config.monitor.model_copy(update={"database": database}),
+            "alerts": config.alerts.model_copy(update={"templates": templates}),
+        }
     )
     _check_references(config)
     return config
@@ -277,27 +316,127 @@ def _database_location(database: str, path: Path, environ: Mapping[str, str]) ->
     return str(base / file)
 
 
-def _expand(value: Any, path: Path, environ: dict[str, str], secrets: dict[str, str], where: str) -> Any:
-    """Replace ${VAR} by the environment variable, else by the file $CREDENTIALS_DIRECTORY/VAR (systemd)."""
-    if isinstance(value, str):
+def _templates_location(templates: Path | None, path: Path) -> Path | None:
+    """[alerts] templates, relative to the config file's directory (as the user reads the file), and it must exist:
+    a typo here would otherwise silently send the shipped templates."""
+    if templates is None:
+        return None
+    folder = templates if templates.is_absolute() else path.resolve().parent / templates
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{path}: [alerts]: key 'templates': {folder} is not a directory "
+            "(alerts.templates names a directory of message templates, relative to this file)"
+        )
+    return folder
+
+
+# The tables whose secrets only polling, sending and serving the web inbox use (see the module docstring).
+LENIENT_TABLES = frozenset({"sources", "destinations", "web"})
+# What a destination URL that needs a missing secret becomes under secrets="lenient": a URL Apprise accepts (so a
+# command that builds destinations without sending, `rules test`, still loads) and that can never be delivered to
+# (".invalid" never resolves, RFC 2606).
+UNDELIVERABLE_URL = "json://missing-secret.invalid/"
+_SCHEME_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)")
+
+
+class _Secrets:
+    """Replaces each ${VAR} by the environment variable, else by the file $CREDENTIALS_DIRECTORY/VAR (systemd).
+
+    In a destination's URL a secret in the user:password part is percent-encoded (Apprise decodes it), so that a
+    user "me@example.com" or a password holding "/", ":", "@" or "#" cannot break the URL apart."""
+
+    def __init__(self, path: Path, environ: dict[str, str], *, lenient: bool) -> None:
+        self.path = path
+        self.environ = environ
+        self.lenient = lenient
+        self.found: dict[str, str] = {}  # name -> value
+        self.redact: set[str] = set()  # every form in which a value appears in the config
+        self.missing: set[str] = set()  # lenient: left as placeholders
+        self.errors: dict[str, str] = {}  # name -> the message naming where it is used (the first place)
+
+    def expand(self, raw: dict[str, Any]) -> dict[str, Any]:
+        expanded: dict[str, Any] = {}
+        for key, value in raw.items():
+            is_table = key == "destinations" and isinstance(value, dict)
+            expanded[key] = self._destinations(value) if is_table else self._value(value, key)
+        if self.errors:
+            raise ConfigError("\n".join(self.errors.values()))
+        return expanded
+
+    def _destinations(self, table: dict[str, Any]) -> dict[str, Any]:
+        expanded: dict[str, Any] = {}
+        for name, value in table.items():
+            where = f"destinations.{name}"
+            if isinstance(value, str):
+                expanded[name] = self._url(value, where)
+            elif isinstance(value, dict):
+                expanded[name] = {
+                    k: self._url(v, f"{where}.url")
+                    if k == "url" and isinstance(v, str)
+                    else self._value(v, f"{where}.{k}")
+                    for k, v in value.items()
+                }
+            else:
+                expanded[name] = self._value(value, where)
+        return expanded
+
+    def _value(self, value: Any, where: str) -> Any:
+        if isinstance(value, str):
+
+            def sub(match: re.Match[str]) -> str:
+                secret = self._secret(match.group(1), where)
+                return _placeholder(match.group(1)) if secret is None else secret
+
+            return _VAR.sub(sub, value)
+        if isinstance(value, dict):
+            return {k: self._value(v, f"{where}.{k}") for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._value(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def _url(self, template: str, where: str) -> str:
+        # Where the user:password part ends in the URL as written: ${NAME} holds none of "/?#@", so the template's
+        # own punctuation tells the parts apart before any secret is put in.
+        authority = _SCHEME_AUTHORITY.match(template)
+        at = authority.group(1).rfind("@") if authority else -1
+        userinfo_end = authority.start(1) + at if authority and at >= 0 else 0
+        unusable = False
 
         def sub(match: re.Match[str]) -> str:
-            name = match.group(1)
-            secret = _lookup(name, environ)
+            nonlocal unusable
+            secret = self._secret(match.group(1), where)
             if secret is None:
-                raise ConfigError(
-                    f"{path}: {where or 'a value'} uses ${{{name}}}, but neither the environment variable {name} "
-                    f"nor the credential file $CREDENTIALS_DIRECTORY/{name} is set"
-                )
-            secrets[name] = secret
+                unusable = True
+                return ""
+            if match.start() < userinfo_end:
+                secret = quote(secret, safe="")
+                self.redact.add(secret)
             return secret
 
-        return _VAR.sub(sub, value)
-    if isinstance(value, dict):
-        return {k: _expand(v, path, environ, secrets, f"{where}.{k}" if where else k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand(v, path, environ, secrets, f"{where}[{i}]") for i, v in enumerate(value)]
-    return value
+        url = _VAR.sub(sub, template)
+        return UNDELIVERABLE_URL if unusable else url
+
+    def _secret(self, name: str, where: str) -> str | None:
+        """The value, or None when it is missing (recorded as a placeholder or an error)."""
+        value = _lookup(name, self.environ)
+        if value is not None:
+            self.found[name] = value
+            self.redact.add(value)
+            return value
+        if self.lenient and re.split(r"[.\[]", where, maxsplit=1)[0] in LENIENT_TABLES:
+            self.missing.add(name)
+        else:
+            self.errors.setdefault(
+                name,
+                f"{self.path}: {where or 'a value'} uses ${{{name}}}, but neither the environment variable {name} "
+                f"nor the credential file $CREDENTIALS_DIRECTORY/{name} is set",
+            )
+        return None
+
+
+def _placeholder(name: str) -> str:
+    """Stands for a missing secret: says which one, and, being partly random, can sign or unlock nothing."""
+    return f"missing-secret-{name}-{token_hex(8)}"
 
 
 def _lookup(name: str, environ: dict[str, str]) -> str | None:
@@ -311,7 +450,7 @@ def _lookup(name: str, environ: dict[str, str]) -> str | None:
     return None
 
 
-_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web", "sentiment")
+_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web", "sentiment", "alerts")
 
 
 def _check_top_level(raw: dict[str, Any], path: Path) -> None:
@@ -393,7 +532,11 @@ def _fields_at(model: type[BaseModel], loc: list[str], data: Any) -> list[str]:
                 if isinstance(inner, type) and issubclass(inner, BaseModel):
                     current = inner
                     break
-    return [f for f in getattr(current, "model_fields", {}) if f not in ("path", "secrets", "secret_names")]
+    return [
+        f
+        for f in getattr(current, "model_fields", {})
+        if f not in ("path", "secrets", "secret_names", "missing_secrets")
+    ]
 
 
 def _hint(word: str, choices: Any) -> str:

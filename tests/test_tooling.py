@@ -8,7 +8,7 @@ import sys
 
 from pydantic import BaseModel
 
-from monitor.config import Brand, Destination, Digest, MonitorSection, QuietHours, Rule, Sentiment, Web
+from monitor.config import Alerts, Brand, Destination, Digest, MonitorSection, QuietHours, Rule, Sentiment, Web
 from tests.loopback import ROOT
 
 
@@ -37,6 +37,7 @@ TABLES: dict[str, type[BaseModel]] = {
     "[[rules]]": Rule,
     "[digest]": Digest,
     "[web]": Web,
+    "[alerts]": Alerts,
     "[sentiment]": Sentiment,
 }
 SUB_TABLES: dict[tuple[str, str], type[BaseModel]] = {("[destinations]", "quiet_hours"): QuietHours}

@@ -16,7 +16,9 @@ from monitor.errors import ConfigError
 @dataclass(frozen=True)
 class Context:
     args: argparse.Namespace
-    load: Callable[[], Config]  # reads and validates the config (exit 2 on error); not every command needs one
+    # Reads and validates the config (exit 2 on error), resolving the secrets the command needs (main.secret_mode);
+    # not every command needs a config.
+    load: Callable[[], Config]
     clock: Clock
 
     def duration(self, option: str, text: str) -> timedelta:
@@ -28,3 +30,7 @@ class Context:
 
 
 Command = Callable[[Context], int]
+
+
+class UsageError(Exception):
+    """A command was given something it cannot take (an unknown brand, a weak password): exit 2, nothing changed."""

@@ -2,6 +2,11 @@
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage. Each command module has `command(ctx) -> int` and is
 imported only when it runs, so `--help` stays fast.
+
+Secrets: only the commands that poll, send or check the whole config (`run`, `check`, `demo`, `test-alert`,
+`digest --send`) need every `${VAR}` of the config. The others read or change the database and send nothing, so
+they load it with `secrets="lenient"` (see monitor/config.py): under systemd the secrets are the unit's credentials,
+and `mention-monitor ack 42` from an operator's shell must work without them.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monitor import __version__, logs
-from monitor.cli.context import Command, Context
+from monitor.cli.context import Command, Context, UsageError
 from monitor.clock import Clock, SystemClock
-from monitor.config import Config, default_config_path
+from monitor.config import Config, SecretMode, default_config_path, load_config
 from monitor.errors import ConfigError, MonitorError
 
 log = logging.getLogger("mention-monitor")
@@ -47,16 +52,36 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--brand")
     listing.add_argument("--limit", type=int, default=200)
     listing.add_argument("--json", action="store_true", help="a JSON array (the scripting interface)")
+    show = msub.add_parser("show", help="one mention: its whole text, its author's other mentions, timeline and notes")
+    show.add_argument("mention_id", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="a JSON object (the scripting interface)")
 
     for verb, text in (
-        ("ack", "acknowledged: someone is on it (stops 'unanswered' escalations)"),
-        ("respond", "responded: the customer got an answer"),
-        ("resolve", "resolved: done"),
-        ("ignore", "ignored: needs no answer"),
+        ("ack", "mark a mention acknowledged: someone is on it (stops 'unanswered' escalations)"),
+        ("respond", "mark a mention responded: the customer got an answer"),
+        ("resolve", "mark a mention resolved: done"),
+        ("ignore", "mark a mention ignored: needs no answer"),
+        ("not-about-us", "hold back a mention that is not about the brand (a homonym); teaches the brand's matching"),
     ):
-        cmd = sub.add_parser(verb, help=f"mark a mention {text}")
+        cmd = sub.add_parser(verb, help=text)
         cmd.add_argument("mention_id", type=int, metavar="MENTION_ID")
-        cmd.add_argument("--note", default="", help="why, for the audit trail")
+        cmd.add_argument("--note", default="", help="why: kept as a note on the mention")
+    assign = sub.add_parser("assign", help="give a mention to a user (its escalation goes to them first)")
+    assign.add_argument("mention_id", type=int, metavar="MENTION_ID")
+    assign.add_argument("user", metavar="USER", help="a user's name (see `users list`), or - for nobody")
+
+    users = sub.add_parser("users", help="the people who use the web inbox")
+    usub = users.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
+    add = usub.add_parser("add", help="add a user (password: the first line of stdin, else asked for twice)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument(
+        "--brand", action="append", default=[], metavar="B", help="only this brand (repeat for several; default: all)"
+    )
+    add.add_argument("--notify", metavar="DEST", help="the destination that tells this user what is assigned to them")
+    ulist = usub.add_parser("list", help="the users, the brands each may see, where each is notified")
+    ulist.add_argument("--json", action="store_true", help="a JSON array (the scripting interface)")
+    usub.add_parser("remove", help="remove a user (ends their sessions)").add_argument("name", metavar="NAME")
+    usub.add_parser("passwd", help="set a new password (ends their sessions)").add_argument("name", metavar="NAME")
 
     rules = sub.add_parser("rules", help="try the rules")
     rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
@@ -88,6 +113,9 @@ MODULES = {
     "respond": "answer",
     "resolve": "answer",
     "ignore": "answer",
+    "not-about-us": "answer",
+    "assign": "answer",
+    "users": "users",
     "rules": "rules_test",
     "digest": "digest",
     "test-alert": "test_alert",
@@ -103,6 +131,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     except ConfigError as exc:
         print(f"mention-monitor: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UsageError as exc:
+        print(f"mention-monitor: {logs.safe(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     except MonitorError as exc:
         print(f"mention-monitor: {logs.safe(str(exc))}", file=sys.stderr)
         return EXIT_FAILURE
@@ -110,11 +141,25 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return EXIT_FAILURE
 
 
+# The commands that read or change the database and send nothing: they need no source or destination secret.
+NO_SECRETS = frozenset(
+    {"mentions", "status", "ack", "respond", "resolve", "ignore", "not-about-us", "assign", "users", "rules", "score"}
+)
+
+
+def secret_mode(args: argparse.Namespace) -> SecretMode:
+    """What a command needs of the config's secrets; anything not listed (a new command) gets every secret."""
+    if args.command == "digest":
+        return "strict" if args.send else "lenient"
+    return "lenient" if args.command in NO_SECRETS else "strict"
+
+
 def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
-    from monitor.service.app import load
+    from monitor.service.app import source_configs
 
     def config() -> Config:
-        loaded = load(args.config or default_config_path())
+        path = args.config or default_config_path()
+        loaded = load_config(path, source_configs(), secrets=secret_mode(args))
         logs.setup(loaded.monitor.log_level)
         return loaded
 

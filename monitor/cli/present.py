@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from monitor import logs
 from monitor.model import Mention
@@ -35,12 +35,13 @@ MENTION_HEADER = (
 )
 
 
-def mention_row(m: Mention) -> str:
-    """One mention as a line of `mentions list` (and of the demo)."""
+def mention_row(m: Mention, zone: tzinfo | None = None) -> str:
+    """One mention as a line of `mentions list` (and of the demo, and of `mentions show`, in the config's zone)."""
     sentiment = f"{m.sentiment:+.2f}" if m.sentiment is not None else "-"
     stars = f"{m.rating:g}/{m.rating_scale or 5:g}" if m.rating is not None else ""
     text = " ".join((m.title or m.text).split())[:60]
+    published = m.published_at.astimezone(zone) if zone is not None else m.published_at
     return (
-        f"{m.id:>5}  {m.published_at:%Y-%m-%d %H:%M}  {m.brand[:14]:14} {m.source[:16]:16} {m.label:9} "
+        f"{m.id:>5}  {published:%Y-%m-%d %H:%M}  {m.brand[:14]:14} {m.source[:16]:16} {m.label:9} "
         f"{sentiment:>6} {stars:5} {m.status:12} {text}"
     )
