@@ -97,6 +97,14 @@ def parser() -> argparse.ArgumentParser:
     test_alert = sub.add_parser("test-alert", help="send a sample alert to a destination")
     test_alert.add_argument("destination")
 
+    migrate_db = sub.add_parser(
+        "migrate-db", help="copy the SQLite database into an empty PostgreSQL database and verify the counts"
+    )
+    migrate_db.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/dbname (empty)")
+    migrate_db.add_argument(
+        "--from", dest="source", type=Path, metavar="FILE", help="the SQLite file (default: [monitor] database)"
+    )
+
     score = sub.add_parser("score", help="score texts from stdin with the daemon's scorer")
     score.add_argument("--jsonl", action="store_true", required=True, help='JSON lines {"text": ..., "rating": ...}')
     return p
@@ -120,6 +128,7 @@ MODULES = {
     "digest": "digest",
     "test-alert": "test_alert",
     "score": "score",
+    "migrate-db": "migrate_db",
 }
 
 
@@ -143,7 +152,20 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
 
 # The commands that read or change the database and send nothing: they need no source or destination secret.
 NO_SECRETS = frozenset(
-    {"mentions", "status", "ack", "respond", "resolve", "ignore", "not-about-us", "assign", "users", "rules", "score"}
+    {
+        "mentions",
+        "status",
+        "ack",
+        "respond",
+        "resolve",
+        "ignore",
+        "not-about-us",
+        "assign",
+        "users",
+        "rules",
+        "score",
+        "migrate-db",
+    }
 )
 
 

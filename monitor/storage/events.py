@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.storage.database import Database, from_db, to_db
+from monitor.storage.database import Database, Row, from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,7 @@ class Events:
         return [self._event(r) for r in rows]
 
     @staticmethod
-    def _event(row: sqlite3.Row) -> Event:
+    def _event(row: Row) -> Event:
         at = from_db(row["at"])
         assert at is not None
         return Event(

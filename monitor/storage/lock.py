@@ -4,6 +4,9 @@ Two daemons on one database would both poll and both deliver, and every alert wo
 advisory `flock` on `<database>.lock`, which the kernel releases when the process ends in any way (SIGKILL, power
 loss), so a crashed daemon never leaves a stale lock behind; the file holds the owner's pid for the message. Short
 commands beside the daemon (ack, respond, mentions list) do not take it: WAL and busy_timeout serialise them.
+
+PostgreSQL is not a file and takes no lock here: several instances may share it, and what they must not do twice is
+settled by leases and outbox claims (monitor/storage/leases.py, Outbox.claim_due).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ class WriterLock:
     def acquire(cls, database: str) -> WriterLock | None:
         """Take the lock of this database, or raise StorageError naming the pid that holds it. None for a database
         that is not a file (a server keeps its own order between instances)."""
-        if "://" in database:
+        if "://" in database:  # postgresql://...: several instances are allowed
             return None
         path = Path(database + ".lock")
         try:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.model import Mention
-from monitor.storage.database import Database, from_db, to_db
+from monitor.storage.database import Database, Row, from_db, marks, to_db
 
 # Spelled out before the class: inside it, `list` names the method.
 MentionList = list[Mention]
@@ -63,16 +62,18 @@ class Mentions:
     def add_sighting(self, mention_id: int, source: str, external_id: str, now: datetime) -> bool:
         """Record that `source` showed this mention; False when that sighting was already known."""
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO sightings (source, external_id, mention_id, seen_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sightings (source, external_id, mention_id, seen_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source, external_id) DO NOTHING",
             (source, external_id, mention_id, to_db(now)),
         )
         return cursor.rowcount > 0
 
     def insert(self, m: Mention) -> Mention:
-        cursor = self.db.execute(
+        row = self.db.one(
             "INSERT INTO mentions (source, kind, external_id, url, title, text, author, published_at, fetched_at, "
             "language, rating, rating_scale, brand, sentiment, label, status, status_changed_at, fingerprint, "
-            "engagement, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "engagement, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
             (
                 m.source,
                 m.kind,
@@ -96,7 +97,8 @@ class Mentions:
                 to_db(m.answered_at),
             ),
         )
-        mention_id = int(cursor.lastrowid or 0)
+        assert row is not None
+        mention_id = int(row["id"])
         self.add_sighting(mention_id, m.source, m.external_id, m.fetched_at)
         return m.replace(id=mention_id)
 
@@ -133,8 +135,10 @@ class Mentions:
         return [_mention(r) for r in rows]
 
     def unanswered(self, statuses: tuple[str, ...] = ("new", "alerted", "acknowledged")) -> MentionList:
-        marks = ",".join("?" * len(statuses))
-        rows = self.db.query(f"SELECT * FROM mentions WHERE status IN ({marks}) ORDER BY published_at", statuses)  # noqa: S608
+        rows = self.db.query(
+            f"SELECT * FROM mentions WHERE status IN ({marks(statuses)}) ORDER BY published_at",  # noqa: S608
+            statuses,
+        )
         return [_mention(r) for r in rows]
 
     def inbox(self, view: InboxQuery, *, brands: Sequence[str] | None) -> tuple[MentionList, int]:
@@ -149,7 +153,7 @@ class Mentions:
         if brands is not None:
             if not brands:
                 return [], 0
-            clauses.append(f"brand IN ({','.join('?' * len(brands))})")
+            clauses.append(f"brand IN ({marks(brands)})")
             params.extend(brands)
         for column, value in (
             ("brand", view.brand),
@@ -170,12 +174,15 @@ class Mentions:
             clauses.append(f"({ATTENTION})")
         if view.search:
             pattern = "%" + view.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append("(title LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\' OR author LIKE ? ESCAPE '\\')")
+            # LIKE ignores ASCII case in SQLite and none in PostgreSQL: LOWER on both sides makes both ignore it.
+            like = "LOWER({}) LIKE LOWER(?) ESCAPE '\\'"
+            clauses.append(f"({like.format('title')} OR {like.format('text')} OR {like.format('author')})")
             params.extend([pattern] * 3)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         total_row = self.db.one(f"SELECT COUNT(*) AS n FROM mentions {where}", tuple(params))  # noqa: S608
+        # A subquery, because PostgreSQL's ORDER BY cannot use an output column (bucket) inside an expression.
         rows = self.db.query(
-            f"SELECT *, CASE WHEN {ATTENTION} THEN 0 ELSE 1 END AS bucket FROM mentions {where} "  # noqa: S608
+            f"SELECT * FROM (SELECT *, CASE WHEN {ATTENTION} THEN 0 ELSE 1 END AS bucket FROM mentions {where}) AS m "  # noqa: S608
             "ORDER BY bucket, CASE WHEN bucket = 0 THEN fetched_at END, published_at DESC, id DESC LIMIT ? OFFSET ?",
             (*params, view.per_page, view.per_page * view.page),
         )
@@ -200,7 +207,7 @@ class Mentions:
             raise ValueError(f"not a filter column: {column}")
         where, params = f"WHERE {column} IS NOT NULL", list[str]()
         if brands is not None:
-            where += f" AND brand IN ({','.join('?' * len(brands)) or 'NULL'})"
+            where += f" AND brand IN ({marks(brands)})"
             params = list(brands)
         rows = self.db.query(f"SELECT DISTINCT {column} AS v FROM mentions {where} ORDER BY v LIMIT 200", tuple(params))  # noqa: S608
         return [str(r["v"]) for r in rows]
@@ -212,9 +219,9 @@ class Mentions:
 
     def mark_alerted(self, ids: Sequence[int], now: datetime) -> None:
         """new -> alerted, decided in the UPDATE itself, so an ack that arrived during the send is never undone."""
-        marks = ",".join("?" * len(ids))
         self.db.execute(
-            f"UPDATE mentions SET status = 'alerted', status_changed_at = ? WHERE status = 'new' AND id IN ({marks})",  # noqa: S608
+            "UPDATE mentions SET status = 'alerted', status_changed_at = ? "  # noqa: S608
+            f"WHERE status = 'new' AND id IN ({marks(ids)})",
             (to_db(now), *ids),
         )
 
@@ -231,7 +238,7 @@ class Mentions:
         return int(row["n"]) if row else 0
 
 
-def _mention(row: sqlite3.Row) -> Mention:
+def _mention(row: Row) -> Mention:
     published = from_db(row["published_at"])
     fetched = from_db(row["fetched_at"])
     assert published is not None and fetched is not None

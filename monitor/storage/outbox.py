@@ -6,17 +6,24 @@ destination accepted the message.
 
 Most rows are rendered when they are sent (alerts, operator notices). A *frozen* row (the digest) holds its message
 as queued: subject and body in its destination's channel form, the email's HTML, and files (`outbox_files`).
+
+Several instances on one database: an instance takes due rows with `claim_due` (for a while: `claimed_until`), so
+two instances never send the same row; a row given back (`postpone`, `release_claims`) or whose claim expired (its
+instance died mid-delivery) is taken by the next one, under the message key already recorded (`claim`).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from monitor.storage.database import Database, from_db, to_db
+from monitor.storage.database import Database, Row, from_db, marks, to_db
+
+# A pending row an instance may claim: nobody holds it, it holds it already, or the holder's claim expired.
+# Parameters: the instance, now.
+_CLAIMABLE = "(claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,8 @@ class OutboxRow:
     frozen: bool = False  # subject, body and html are the message as it is sent (see the module docstring)
     html: str | None = None
     sent_at: datetime | None = None
+    claimed_by: str | None = None  # the instance delivering it (claim_due), until claimed_until
+    claimed_until: datetime | None = None
 
 
 class OutboxFile(NamedTuple):
@@ -89,8 +98,8 @@ class Outbox:
     ) -> bool:
         """Queue an alert; False when one with this key was already queued (or sent): the duplicate is dropped."""
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO outbox (key, destination, rule, mention_id, priority, reason, subject, body, "
-            "created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (key, destination, rule, mention_id, priority, reason, subject, body, "
+            "created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
             (key, destination, rule, mention_id, priority, reason, subject, body, to_db(now), to_db(due_at)),
         )
         return cursor.rowcount > 0
@@ -137,17 +146,18 @@ class Outbox:
         """Queue a message rendered now and sent as it is (frozen), due now, with its files; False when one with
         this key was already queued (or sent): the duplicate is dropped, files and all."""
         with self.db.transaction():
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO outbox (key, destination, rule, priority, reason, subject, body, html, frozen, "
-                "created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            row = self.db.one(
+                "INSERT INTO outbox (key, destination, rule, priority, reason, subject, body, html, frozen, "
+                "created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING RETURNING id",
                 (key, destination, rule, priority, reason, subject, body, html, to_db(now), to_db(now)),
             )
-            if cursor.rowcount == 0:
+            if row is None:
                 return False
             for position, (name, mimetype, data) in enumerate(files):
                 self.db.execute(
                     "INSERT INTO outbox_files (outbox_id, position, name, mimetype, data) VALUES (?, ?, ?, ?, ?)",
-                    (cursor.lastrowid, position, name, mimetype, data),
+                    (row["id"], position, name, mimetype, data),
                 )
         return True
 
@@ -170,11 +180,19 @@ class Outbox:
         """Every key ever queued for `rule`: one query per timer tick instead of one per mention and destination."""
         return {r["key"] for r in self.db.query("SELECT key FROM outbox WHERE rule = ?", (rule,))}
 
-    def destinations_due(self, now: datetime) -> list[str]:
-        rows = self.db.query(
-            "SELECT DISTINCT destination FROM outbox WHERE state = 'pending' AND due_at <= ? ORDER BY destination",
-            (to_db(now),),
-        )
+    def destinations_due(self, now: datetime, *, holder: str | None = None) -> list[str]:
+        """Destinations with rows due; with `holder`, only rows that instance may claim (see claim_due)."""
+        if holder is None:
+            rows = self.db.query(
+                "SELECT DISTINCT destination FROM outbox WHERE state = 'pending' AND due_at <= ? ORDER BY destination",
+                (to_db(now),),
+            )
+        else:
+            rows = self.db.query(
+                f"SELECT DISTINCT destination FROM outbox WHERE state = 'pending' AND due_at <= ? AND {_CLAIMABLE} "  # noqa: S608
+                "ORDER BY destination",
+                (to_db(now), holder, to_db(now)),
+            )
         return [r["destination"] for r in rows]
 
     def pending(self, destination: str) -> list[OutboxRow]:
@@ -188,40 +206,65 @@ class Outbox:
 
     def claim(self, ids: list[int], send_key: str) -> None:
         """Record, before sending, which message these rows go in: a resend after a crash reuses the key."""
-        marks = ",".join("?" * len(ids))
         self.db.execute(
-            f"UPDATE outbox SET send_key = ? WHERE id IN ({marks}) AND state = 'pending'",  # noqa: S608
+            f"UPDATE outbox SET send_key = ? WHERE id IN ({marks(ids)}) AND state = 'pending'",  # noqa: S608
             (send_key, *ids),
         )
 
+    def claim_due(
+        self, destination: str, holder: str, now: datetime, ttl: timedelta, *, limit: int = 500
+    ) -> list[OutboxRow]:
+        """Take the rows due for `destination` that no other instance holds, for `ttl`, and return them (with the
+        ones `holder` held already, renewed), oldest first. Two instances never get the same row; a row whose
+        holder died is taken over once its claim expired. The claim is one statement: on PostgreSQL the rows
+        another instance is claiming at this moment are skipped (FOR UPDATE SKIP LOCKED), on SQLite the writer
+        lock orders the two."""
+        rows = self.db.query(
+            "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("  # noqa: S608
+            f"SELECT id FROM outbox WHERE destination = ? AND state = 'pending' AND due_at <= ? AND {_CLAIMABLE} "
+            f"ORDER BY id LIMIT ?{self.db.skip_locked}) AND state = 'pending' AND {_CLAIMABLE} RETURNING *",
+            (holder, to_db(now + ttl), destination, to_db(now), holder, to_db(now), limit, holder, to_db(now)),
+        )
+        return sorted((_row(r) for r in rows), key=lambda row: row.id)
+
+    def release_claims(self, holder: str, ids: Sequence[int] | None = None) -> int:
+        """Give back what `holder` claimed (all, or these rows): another instance may take them at once."""
+        where, params = "claimed_by = ?", list[object]([holder])
+        if ids is not None:
+            if not ids:
+                return 0
+            where += f" AND id IN ({marks(ids)})"
+            params.extend(ids)
+        cursor = self.db.execute(
+            f"UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE {where} AND state = 'pending'",  # noqa: S608
+            tuple(params),
+        )
+        return cursor.rowcount
+
     def mark_sent(self, ids: list[int], now: datetime, message_id: int) -> None:
-        marks = ",".join("?" * len(ids))
         self.db.execute(
             f"UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? "  # noqa: S608
-            f"WHERE id IN ({marks}) AND state = 'pending'",
+            f"WHERE id IN ({marks(ids)}) AND state = 'pending'",
             (to_db(now), message_id, *ids),
         )
 
     def postpone(self, ids: list[int], until: datetime, *, error: str | None = None, attempt: bool = False) -> None:
-        marks = ",".join("?" * len(ids))
         self.db.execute(
             f"UPDATE outbox SET due_at = ?, last_error = COALESCE(?, last_error), "  # noqa: S608
-            f"attempts = attempts + ? WHERE id IN ({marks})",
+            f"attempts = attempts + ?, claimed_by = NULL, claimed_until = NULL WHERE id IN ({marks(ids)})",
             (to_db(until), error, int(attempt), *ids),
         )
 
     def mark_cancelled(self, ids: list[int], reason: str) -> None:
         """Not sent and not to be: the mention was answered before the alert was due (not a failure)."""
-        marks = ",".join("?" * len(ids))
         self.db.execute(
-            f"UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id IN ({marks})",  # noqa: S608
+            f"UPDATE outbox SET state = 'cancelled', last_error = ? WHERE id IN ({marks(ids)})",  # noqa: S608
             (reason, *ids),
         )
 
     def mark_failed(self, ids: list[int], error: str) -> None:
-        marks = ",".join("?" * len(ids))
         self.db.execute(
-            f"UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1 WHERE id IN ({marks})",  # noqa: S608
+            f"UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1 WHERE id IN ({marks(ids)})",  # noqa: S608
             (error, *ids),
         )
 
@@ -232,11 +275,12 @@ class Outbox:
     # ----------------------------------------------------------------------------------- the notification log
 
     def log_delivery(self, destination: str, now: datetime, items: int, title: str) -> int:
-        cursor = self.db.execute(
-            "INSERT INTO deliveries (destination, sent_at, items, title) VALUES (?, ?, ?, ?)",
+        row = self.db.one(
+            "INSERT INTO deliveries (destination, sent_at, items, title) VALUES (?, ?, ?, ?) RETURNING id",
             (destination, to_db(now), items, title),
         )
-        return int(cursor.lastrowid or 0)
+        assert row is not None
+        return int(row["id"])
 
     def deliveries_since(self, destination: str, since: datetime) -> list[datetime]:
         rows = self.db.query(
@@ -286,8 +330,8 @@ class Outbox:
         self.db.execute(
             "INSERT INTO destinations (name, consecutive_failures, failing_since, last_error, next_attempt_at) "
             "VALUES (?, 1, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-            "consecutive_failures = consecutive_failures + 1, "
-            "failing_since = COALESCE(failing_since, excluded.failing_since), "
+            "consecutive_failures = destinations.consecutive_failures + 1, "
+            "failing_since = COALESCE(destinations.failing_since, excluded.failing_since), "
             "last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at",
             (name, to_db(now), error, to_db(now + retry_in)),
         )
@@ -307,7 +351,7 @@ class Outbox:
         self.db.execute("UPDATE destinations SET broken_notified = 1 WHERE name = ?", (name,))
 
 
-def _row(r: sqlite3.Row) -> OutboxRow:
+def _row(r: Row) -> OutboxRow:
     created, due = from_db(r["created_at"]), from_db(r["due_at"])
     assert created is not None and due is not None
     return OutboxRow(
@@ -329,4 +373,6 @@ def _row(r: sqlite3.Row) -> OutboxRow:
         frozen=bool(r["frozen"]),
         html=r["html"],
         sent_at=from_db(r["sent_at"]),
+        claimed_by=r["claimed_by"],
+        claimed_until=from_db(r["claimed_until"]),
     )

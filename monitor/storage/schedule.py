@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.model import SourceState
-from monitor.storage.database import Database, from_db, to_db
+from monitor.storage.database import Database, from_db, marks, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +42,8 @@ class Schedule:
         """Configured sources whose next check has come, most overdue first."""
         if not names:
             return []
-        marks = ",".join("?" * len(names))
         rows = self.db.query(
-            f"SELECT name FROM sources WHERE name IN ({marks}) AND next_check_at <= ? ORDER BY next_check_at",  # noqa: S608
+            f"SELECT name FROM sources WHERE name IN ({marks(names)}) AND next_check_at <= ? ORDER BY next_check_at",  # noqa: S608
             (*names, to_db(now)),
         )
         return [row["name"] for row in rows]
@@ -52,8 +51,7 @@ class Schedule:
     def next_due_at(self, names: list[str]) -> datetime | None:
         if not names:
             return None
-        marks = ",".join("?" * len(names))
-        row = self.db.one(f"SELECT MIN(next_check_at) AS t FROM sources WHERE name IN ({marks})", tuple(names))  # noqa: S608
+        row = self.db.one(f"SELECT MIN(next_check_at) AS t FROM sources WHERE name IN ({marks(names)})", tuple(names))  # noqa: S608
         return from_db(row["t"]) if row else None
 
     def state(self, name: str) -> SourceState:

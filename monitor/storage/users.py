@@ -7,11 +7,10 @@ every session cookie, so a new password or a removal ends the user's sessions ev
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.storage.database import Database, from_db, to_db
+from monitor.storage.database import Database, Row, from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,8 @@ class Users:
     def add(self, name: str, password_hash: str, *, brands: list[str], notify: str | None, now: datetime) -> bool:
         """False when a user of that name exists already."""
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO users (name, password_hash, brands, notify, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO users (name, password_hash, brands, notify, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (name) DO NOTHING",
             (name, password_hash, json.dumps(brands, ensure_ascii=False), notify, to_db(now)),
         )
         return cursor.rowcount > 0
@@ -82,7 +82,7 @@ class Users:
         self.db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: Row) -> User:
     created = from_db(row["created_at"])
     assert created is not None
     return User(
@@ -93,5 +93,3 @@ def _user(row: sqlite3.Row) -> User:
         created_at=created,
         session_epoch=int(row["session_epoch"]),
     )
-
-
