@@ -1,8 +1,10 @@
 """Source kinds. Each module holds one kind; the registry finds them through entry points, built-ins included.
 
 What the kinds share is in small modules by idea: `base` (the interface), `http` (the polite client), `items`
-(converting a response, skipping what is malformed), `text`, `times`, `numbers`, `cursors` (what to remember between
-polls), `ratelimits`, `tokens` and `bearer` (owner-API credentials), `urls` (no configured credential in an item).
+(converting a response, skipping what is malformed), `bounds` (how much of a stranger's text reaches an item),
+`isolation` and `parse_worker` (parsing feeds and pages in a child process under a deadline and a memory budget),
+`text`, `times`, `numbers`, `cursors` (what to remember between polls), `ratelimits`, `tokens` and `bearer`
+(owner-API credentials), `urls` (only http(s) URLs in the config, no configured credential in an item).
 """
 
 from __future__ import annotations

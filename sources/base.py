@@ -7,20 +7,26 @@ it found and the state to remember (validators, cursor), and the scheduler store
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar, Generic, TypeVar
+from typing import Annotated, ClassVar, Generic, TypeVar
+
+from pydantic import AfterValidator
 
 from monitor.clock import Clock
 from monitor.config import SourceConfig
 from monitor.model import FetchResult, SourceState
 from sources.http import HttpFetcher
+from sources.urls import web_url
 
-__all__ = ["APISourceConfig", "Source", "SourceConfig"]
+__all__ = ["APISourceConfig", "Source", "SourceConfig", "WebURL"]
+
+# A configured URL a source fetches: http or https with a host, checked when the config is loaded.
+WebURL = Annotated[str, AfterValidator(web_url)]
 
 
 class APISourceConfig(SourceConfig):
     """Keys of sources that call an API: `base_url` points them at a test server, a proxy or a self-hosted instance."""
 
-    base_url: str | None = None
+    base_url: WebURL | None = None
 
 
 C = TypeVar("C", bound=SourceConfig)

@@ -2,7 +2,9 @@
 
 One `httpx.AsyncClient`; explicit timeouts; a whole-request deadline; a cap on the *decoded* body size that also
 holds for compression bombs (we ask only for gzip/deflate and inflate incrementally with a bound, instead of letting
-httpx inflate each 64 KiB read at once); conditional GET; Retry-After in both forms; a per-host concurrency limit.
+httpx inflate each 64 KiB read at once); conditional GET; Retry-After in both forms; a per-host concurrency limit;
+at most five redirects, and only to http(s). It also owns the daemon's parse workers (`sources.isolation`), which
+parse what it fetched under the same deadline, so that no document stalls the daemon either.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from monitor.errors import (
     QuotaExceeded,
 )
 from monitor.model import SourceState
+from sources.isolation import ParseWorkers
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_DEADLINE = 60.0
 DEFAULT_PER_HOST = 2
+MAX_REDIRECTS = 5
 # When an API says its quota ran out without saying when it comes back (YouTube's daily quota), try again in an hour.
 QUOTA_BACKOFF = 3600.0
 
@@ -64,7 +68,9 @@ class HttpResponse:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"{_public(self.url)} did not return JSON: {exc}") from None
+            raise ParseError(f"{_public(self.url)} did not return JSON: {str(exc)[:200]}") from None
+        except RecursionError:  # `[[[[...` nested past the interpreter's stack
+            raise ParseError(f"{_public(self.url)} returned JSON nested too deep to read") from None
 
     def next_state(self, state: SourceState) -> SourceState:
         """The state after this response: validators kept for the next conditional GET."""
@@ -135,7 +141,11 @@ class _BoundedDecoder:
 
 
 class HttpFetcher:
-    """The shared client. Create one per daemon; close it with `aclose()`."""
+    """The shared client. Create one per daemon; close it with `aclose()`.
+
+    `deadline` bounds each request (connecting, redirects, the whole body) and, separately, each parse of a body in
+    `workers` (`sources.isolation.ParseWorkers`).
+    """
 
     def __init__(
         self,
@@ -156,13 +166,15 @@ class HttpFetcher:
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0),
             follow_redirects=True,
-            max_redirects=5,
+            max_redirects=MAX_REDIRECTS,
             transport=transport,
             trust_env=False,
         )
+        self.workers = ParseWorkers(deadline=deadline)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self.workers.aclose()
 
     async def get(
         self,
@@ -195,7 +207,7 @@ class HttpFetcher:
         max_bytes: int | None = None,
     ) -> HttpResponse:
         limit = max_bytes or self.max_bytes
-        host = urlsplit(url).netloc.lower()
+        host = urlsplit(url).netloc.rpartition("@")[2].lower()  # a password in the URL does not make another host
         gate = self._hosts.setdefault(host, asyncio.Semaphore(self._per_host))
         # The deadline covers the request, not the wait for a free slot behind other requests to the same host.
         async with gate:
@@ -237,8 +249,19 @@ class HttpFetcher:
                 async for chunk in response.aiter_raw():
                     decoder.feed(chunk)
                 return HttpResponse(response.status_code, str(response.url), response.headers, decoder.finish())
+        except httpx.TooManyRedirects:
+            raise FetchError(
+                f"{shown}: more than {MAX_REDIRECTS} redirects (a redirect loop?)", retryable=False
+            ) from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+            # From a configured http(s) URL (config validation), only a redirect leads here: `Location: file:///...`
+            # is UnsupportedProtocol, `javascript:...` or `data:...` an InvalidURL.
+            if urlsplit(url).scheme.lower() in ("http", "https"):
+                raise FetchError(f"{shown}: refused a redirect to a URL that is not http(s)", retryable=False) from None
+            raise FetchError(f"{shown}: not an http(s) URL", retryable=False) from None
         except httpx.TransportError as exc:
-            raise FetchError(f"{shown}: {type(exc).__name__}: {exc}", retryable=True) from None
+            # The message may quote what the server sent (a Location header): cut, it is a stranger's text.
+            raise FetchError(f"{shown}: {type(exc).__name__}: {str(exc)[:200]}", retryable=True) from None
 
 
 async def _says_quota(response: httpx.Response) -> bool:

@@ -1,23 +1,28 @@
 """What one response of a source yields: the items understood, how many were skipped, and the next page.
 
-Every API and page source converts its raw entries with `collect`, so the rules that hold for *every* item live here
-once: a malformed entry is skipped and counted (never fatal to the rest), and no item leaves a source with text that
-cannot be encoded (a lone surrogate from `"\\ud800"` in JSON would fail the database write and lose the whole poll).
+Every source converts its raw entries with `collect`, so the rules that hold for *every* item live here once: a
+malformed entry is skipped and counted (never fatal to the rest), one response yields at most `MAX_ITEMS` items (the
+rest are counted as skipped), and every field a stranger controls is bounded and storable (`sources.bounds`: a lone
+surrogate from `"\\ud800"` in JSON would fail the database write and lose the whole poll).
+
+Items cross the boundary of the parse worker (`sources.isolation`) as JSON: `item_to_json` and `item_from_json`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 from monitor.errors import ParseError
 from monitor.model import Item
-from sources.text import without_surrogates
+from sources.bounds import MAX_ITEMS, bounded
 
-# The errors a malformed item raises while we read it: that item is skipped and counted.
-ITEM_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+# The errors a malformed item raises while we read it: that item is skipped and counted. RecursionError: markup or
+# JSON nested deeper than the interpreter's stack.
+ITEM_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
 # How many pages one fetch follows (`Batch.next_page`) before it leaves the rest for the next poll.
 MAX_PAGES = 5
 
@@ -32,39 +37,42 @@ class Batch:
 
 
 def collect(raws: Iterable[Any], convert: Callable[[Any], Item | None], next_page: str | None = None) -> Batch:
-    """Convert each raw entry; one that raises is skipped and counted. `convert` returns None for non-items."""
+    """Convert each raw entry, bounded; one that raises is skipped and counted, and so is every entry past MAX_ITEMS.
+    `convert` returns None for non-items."""
     items: list[Item] = []
     skipped = 0
     for raw in raws:
-        try:
-            item = convert(raw)
-        except ITEM_ERRORS:
+        if len(items) >= MAX_ITEMS:
             skipped += 1
             continue
-        if item is not None:
-            items.append(encodable(item))
+        try:
+            item = convert(raw)
+            if item is not None:
+                items.append(bounded(item))
+        except ITEM_ERRORS:
+            skipped += 1
     return Batch(tuple(items), skipped, next_page)
 
 
-def encodable(item: Item) -> Item:
-    """The item with every lone surrogate in its strings replaced by U+FFFD: kept, readable, and storable."""
-    changes: dict[str, Any] = {}
-    for field in fields(item):
-        value = getattr(item, field.name)
-        cleaned = _cleaned(value)
-        if cleaned != value:
-            changes[field.name] = cleaned
-    return replace(item, **changes) if changes else item
+_TIMES = ("published_at", "answered_at")
 
 
-def _cleaned(value: Any) -> Any:
-    if isinstance(value, str):
-        return without_surrogates(value)
-    if isinstance(value, dict):
-        return {_cleaned(k): _cleaned(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_cleaned(v) for v in value)
-    return value
+def item_to_json(item: Item) -> dict[str, Any]:
+    """The item as plain JSON (times in ISO 8601), for the way back from the parse worker."""
+    data = {field.name: getattr(item, field.name) for field in fields(Item)}
+    for name in _TIMES:
+        if data[name] is not None:
+            data[name] = data[name].isoformat()
+    return data
+
+
+def item_from_json(data: dict[str, Any]) -> Item:
+    """The item `item_to_json` wrote."""
+    values = dict(data)
+    for name in _TIMES:
+        if values.get(name) is not None:
+            values[name] = datetime.fromisoformat(values[name])
+    return Item(**values)
 
 
 def expect(data: Any, kind: type, what: str) -> Any:

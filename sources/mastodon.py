@@ -14,7 +14,7 @@ from urllib.parse import quote
 from pydantic import model_validator
 
 from monitor.model import FetchResult, Item, SourceState
-from sources.base import APISourceConfig, Source
+from sources.base import APISourceConfig, Source, WebURL
 from sources.http import HttpFetcher
 from sources.items import MAX_PAGES, Batch, collect, expect
 from sources.numbers import engagement
@@ -27,7 +27,7 @@ WINDOW = 300.0  # seconds in Mastodon's rate-limit window
 
 
 class MastodonConfig(APISourceConfig):
-    instance: str | None = None  # e.g. "https://mastodon.social"
+    instance: WebURL | None = None  # e.g. "https://mastodon.social"
     tag: str | None = None
     query: str | None = None
     token: str | None = None

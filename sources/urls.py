@@ -1,4 +1,5 @@
-"""Which parts of a configured URL may reach an item: never its credentials.
+"""Which URLs a source may be configured with (`web_url`: http or https only), and which parts of a configured URL
+may reach an item: never its credentials.
 
 A feed or page URL in the config may carry a secret (`https://user:pw@host/...`, `?token=${FEED_TOKEN}`), and an
 item's URL is stored, put in every alert and digest, and printed by `mentions list`. So a source never copies its
@@ -22,6 +23,24 @@ _CREDENTIAL = re.compile(
     r"^(?:.*[_.-])?(?:api)?(?:token|key|secret|password|passwd|pwd|auth|sig|signature|credentials?|session|sessionid)$",
     re.IGNORECASE,
 )
+
+
+def web_url(url: str) -> str:
+    """`url` if it is an http(s) URL with a host; a ValueError that says why not otherwise (a config validator).
+
+    A source fetches what its URL names, so `file:///etc/passwd` or `gopher://` must fail at `check`, not at a poll.
+    The message never repeats the URL: it may carry a credential.
+    """
+    parts = _split(url.strip())
+    if parts is None:
+        raise ValueError("must be an http:// or https:// URL (this one cannot be read as a URL)")
+    if not parts.scheme:
+        raise ValueError("must be an http:// or https:// URL (this one has no scheme)")
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"must be an http:// or https:// URL, not {parts.scheme}:")
+    if not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host name")
+    return url
 
 
 def bare_url(url: str) -> str:
