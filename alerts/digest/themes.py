@@ -1,20 +1,21 @@
-"""Recurring complaint themes: the phrases that come back in negative mentions, so the owner reads "cold coffee"
-five times once, instead of five separate reviews. Pure functions, no I/O.
+"""Recurring complaints: what the period's negative mentions complain about (their aspects: waiting, staff, price,
+the app...), counted against the previous period and the baseline, each with one mention that says it, so the owner
+reads "waiting: 7 negative mentions, usually 2 a week" once instead of seven separate reviews. Pure functions, no I/O.
 
-Latin-script text is split into words (French elisions such as l'/d'/qu' removed), stop-words and the brand's own
-words dropped, and unigrams and bigrams kept. Chinese and Japanese have no spaces between words; a segmenter would be
-a heavy dependency for a weekly list, so their runs give character bigrams and trigrams instead, minus those made
-only of kana (grammar such as です, ません). Each mention counts once per phrase.
+A mention's aspects are those the pipeline stored (monitor/aspects.py); a negative mention stored before aspects
+existed (or with none) is read again with the same seed words, so the baseline weeks before an upgrade count too.
+An aspect is shown when it comes back: in at least two negative mentions of the period, or in one when it was also
+complained about in the baseline or the previous period.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from monitor.aspects import Aspects
 from monitor.model import Mention
 
 THEMES = 8
@@ -22,90 +23,81 @@ THEMES = 8
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    phrase: str
-    count: int  # negative mentions of this period that contain it
+    aspect: str  # its name ("waiting")
+    title: str  # how people say it ("staff and service")
+    count: int  # negative mentions of this period with it
     previous: int  # ... of the previous period
+    usual: float  # ... per period over the baseline
+    example: Mention  # the most negative mention of this period with it (not the example of a theme shown before)
+    passage: str  # the sentence of `example` that says it (its whole text when no one sentence does)
 
     @property
     def new(self) -> bool:
-        return self.previous == 0
+        """Not complained about before, neither in the previous period nor in the baseline."""
+        return self.previous == 0 and self.usual == 0
+
+    def trend(self, tolerance: float = 0.5) -> str:
+        """The count against the baseline: "up", "down" or "about the same"."""
+        if abs(self.count - self.usual) <= max(tolerance, self.usual * 0.25):
+            return "about the same"
+        return "up" if self.count > self.usual else "down"
 
 
-_STOP = frozenset(
-    """a about after again all also am an and any app application are as at be because been before being but by can
-    could did do does doing don done even every for from get got had has have having he her here him his how i if in
-    into is it its just like me more most my no not now of on once only or other our out over really same she should
-    so some still such than that the their them then there these they this those to too up us very was we were what
-    when where which while who why will with would you your le la les un une des du de et est en que qui pour pas
-    plus ne sur au aux ce ces cette il elle ils on nous vous je tu mon ma mes son sa ses avec sans dans par mais ou
-    donc car tout tous toute toutes très fait faire été être avoir suis sont ont avait même aussi comme encore quand
-    alors si se leur leurs lui moi toi ça cela ceci y rien part peu fois chaque depuis après avant bien moins
-    cannot can't don't doesn't didn't isn't it's i'm i've ive im dont doesnt didnt cant thanks thank""".split()
-)
-_ELISION = re.compile(r"^(?:l|d|j|n|s|c|m|t|qu)['’]")
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u31f0-\u31ff]+")
-_HIRAGANA = re.compile(r"^[\u3040-\u309f\u30fc]+$")
-_CLAUSE = re.compile(r"[.!?;:,()\[\]{}\"“”«»/|\n\u3001\u3002\uff01\uff1f]+")
-
-
-def phrases(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
-    """The unigrams and bigrams of a text, without stop-words or the brand's own words (a bigram may hold one short
-    stop-word inside); for Chinese and Japanese, which have no spaces, character bigrams and trigrams that are not
-    only kana grammar (です, ません)."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    found: set[str] = set()
-    for run in _CJK_RUN.findall(folded):
-        for n in (2, 3):
-            for i in range(len(run) - n + 1):
-                gram = run[i : i + n]
-                if not _HIRAGANA.match(gram) and gram not in ignore:
-                    found.add(gram)
-    for clause in _CLAUSE.split(_CJK_RUN.sub("|", folded)):
-        words = [_ELISION.sub("", w) for w in _WORD.findall(clause)]
-        keep = [len(w) >= 3 and w not in _STOP and w not in ignore for w in words]
-        found.update(w for w, k in zip(words, keep, strict=True) if k)
-        for i in range(len(words) - 1):
-            if not keep[i]:
-                continue
-            if keep[i + 1]:
-                found.add(f"{words[i]} {words[i + 1]}")
-            elif i + 2 < len(words) and keep[i + 2] and len(words[i + 1]) <= 3:
-                # One short function word inside keeps the phrase people say: "mise à jour", "waste of time".
-                found.add(" ".join(words[i : i + 3]))
-    return found
+def aspects_of(mention: Mention, aspects: Aspects, ignore: Iterable[str]) -> tuple[str, ...]:
+    """The aspects of a negative mention: as stored, or read from its text when none were stored."""
+    if mention.aspects:
+        return mention.aspects
+    return aspects.find(f"{mention.title}\n{mention.text}", ignore)
 
 
 def themes(
-    negative_now: Sequence[Mention], negative_before: Sequence[Mention], ignore: frozenset[str], limit: int = THEMES
+    negative_now: Sequence[Mention],
+    negative_before: Sequence[Mention],
+    negative_baseline: Sequence[Mention],
+    *,
+    baseline_periods: int,
+    aspects: Aspects,
+    ignore: frozenset[str] = frozenset(),
+    tone: Callable[[Mention], float] = lambda m: m.sentiment or 0.0,
+    limit: int = THEMES,
 ) -> tuple[Theme, ...]:
-    """Phrases found in at least two negative mentions of the period, counted once per mention (one long rant
-    cannot make a theme), longest first among equals; a phrase is dropped when a longer chosen phrase that
-    contains it recurs just as often, so "cold coffee" is shown, not also "cold" and "coffee"."""
+    """The recurring complaints of the period, most frequent first (then the most risen above the baseline). Each
+    negative mention counts once per aspect. `tone` orders the mentions from the most negative, to pick the one
+    quoted; a mention quoted for one aspect is quoted for another only when no other mention has that aspect."""
+    found = {id(m): aspects_of(m, aspects, ignore) for m in [*negative_now, *negative_before, *negative_baseline]}
 
-    def document_counts(mentions: Sequence[Mention]) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for m in mentions:
-            counts.update(phrases(f"{m.title}\n{m.text}", ignore))
-        return counts
+    def counts(mentions: Sequence[Mention]) -> Counter[str]:
+        return Counter(a for m in mentions for a in found[id(m)])
 
-    now, before = document_counts(negative_now), document_counts(negative_before)
-    ranked = sorted((p for p, n in now.items() if n >= 2), key=lambda p: (-now[p], -len(p), p))
-    chosen: list[str] = []
-    for phrase in ranked:
-        if any(phrase in longer and now[longer] == now[phrase] for longer in chosen):
-            continue
-        chosen.append(phrase)
-        if len(chosen) == limit:
-            break
-    return tuple(Theme(p, now[p], before[p]) for p in chosen)
+    now, before, baseline = counts(negative_now), counts(negative_before), counts(negative_baseline)
+    periods = max(baseline_periods, 1)
+    shown = [a for a, n in now.items() if n >= 2 or before[a] or baseline[a]]
+    order = {name: i for i, name in enumerate(aspects.names)}
+    shown.sort(key=lambda a: (-now[a], -(now[a] - baseline[a] / periods), order.get(a, len(order)), a))
+    newest_first = sorted(negative_now, key=lambda m: (m.published_at, m.id or 0), reverse=True)
+    worst_first = sorted(newest_first, key=tone)
+    quoted: set[int] = set()
+    out = []
+    for aspect in shown[:limit]:
+        candidates = [m for m in worst_first if aspect in found[id(m)]]
+        example = next((m for m in candidates if id(m) not in quoted), candidates[0])
+        quoted.add(id(example))
+        text = f"{example.title}. {example.text}" if example.title and example.text else example.title or example.text
+        out.append(
+            Theme(
+                aspect=aspect,
+                title=aspects.title(aspect),
+                count=now[aspect],
+                previous=before[aspect],
+                usual=baseline[aspect] / periods,
+                example=example,
+                passage=aspects.passage(text, aspect, ignore) or text,
+            )
+        )
+    return tuple(out)
 
 
 def brand_words(names: Iterable[str]) -> frozenset[str]:
-    """The brand's name and terms, folded and split, so the brand itself never shows up as a complaint theme."""
-    words: set[str] = set()
-    for name in names:
-        folded = unicodedata.normalize("NFKC", name).casefold().lstrip("@")
-        words.add(folded)
-        words.update(_WORD.findall(folded))
-    return frozenset(words)
+    """The brand's name and terms, folded, blanked before aspects are read: "Acme App" in every mention of an app
+    maker is the brand, not a complaint about an app (but "the app crashes" still is one)."""
+    return frozenset(unicodedata.normalize("NFKC", name).casefold().strip() for name in names if name.strip())

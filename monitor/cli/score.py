@@ -1,4 +1,8 @@
-"""`mention-monitor score --jsonl`: score JSON lines from stdin with the daemon's scorer."""
+"""`mention-monitor score --jsonl`: score JSON lines from stdin with the daemon's scorer.
+
+Each line is `{"text": ..., "rating": optional, "rating_scale": optional, "language": optional, "target": optional}`;
+`target` (a name, or a list of terms) asks for the sentiment toward it, as the pipeline asks for the matched brand's.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ def command(ctx: Context) -> int:
                 rating=float(rating) if rating is not None else None,
                 rating_scale=float(item.get("rating_scale") or 5) if rating is not None else None,
                 language=item.get("language"),
+                target=_target(item.get("target")),
             )
         except (ValueError, KeyError, TypeError) as exc:
             sys.stderr.write(f"line {number}: skipped: {type(exc).__name__}: {exc}\n")
@@ -40,3 +45,14 @@ def command(ctx: Context) -> int:
         out_line = {"sentiment": result.sentiment, "label": result.label, "language": result.language}
         sys.stdout.write(json.dumps(out_line, ensure_ascii=False) + "\n")
     return status
+
+
+def _target(value: object) -> str | list[str] | None:
+    """The optional "target": a name, or a list of terms (a brand's name, handle, domain...)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v for v in value if v.strip()] or None
+    raise TypeError("target must be a string or a list of strings")

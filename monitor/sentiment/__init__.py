@@ -1,4 +1,5 @@
-"""Sentiment of mentions: `build_scorer()` once at start-up, then `scorer.score(text, rating=..., ...)` per mention.
+"""Sentiment of mentions: `build_scorer()` once at start-up, then `scorer.score(text, rating=..., ...)` per mention;
+`scorer.score(text, target=["Acme", "@acme"])` is the sentiment toward that target (`target.py`).
 
 English is read by VADER plus a small trained model (with `backend="transformer"`, the optional extra, also a
 sentence model stacked on it: `transformer.py`), Japanese by a lexicon plus a small trained model; text in any

@@ -28,3 +28,13 @@ class Backend(Protocol):
     def polarity(self, text: str) -> Polarity | None:
         """None when the text carries nothing this backend can read."""
         ...
+
+    def recognises(self, text: str) -> bool:
+        """Whether the text reads as this backend's language without asking a language detector (cheaper, and
+        surer on a short post)."""
+        ...
+
+    def opinionated(self, text: str) -> bool:
+        """Whether the text holds a word or phrase of opinion this backend knows (a lexicon word, a complaint
+        phrase): what tells a clause that says something about a target from one that only names it."""
+        ...

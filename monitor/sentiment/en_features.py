@@ -12,9 +12,14 @@ minutes", "want a refund"), a shortcoming ("could be better", "I would have like
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+|[!?]")
 _NEGATORS = frozenset(
@@ -32,150 +37,67 @@ VALENCE_BINS = 3
 # VADER's compound is in -1..1 while word features are 0/1: scaled up so that L2 regularisation does not mute it.
 VADER_SCALE = 3.0
 
-_NUMBER_WORD = (
-    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|sixty|few|several)"
-)
-_CANT = r"(?:can'?t|cannot|can not|could ?n'?t|could not)"
-# What is recommended "enough": up to six words, none of which starts a clause or negates ("the team at Acme Dental",
-# not "a place that isn't clean")
-_OBJECT = (
-    r"(?:(?!(?:that|which|who|because|since|as|but|if|when|though|although|not|no|never|isn'?t|wasn'?t|aren'?t"
-    r"|weren'?t)\b)[\w'&-]+ ){1,6}?"
-)
-_WONT = r"(?:would ?n'?t|would not|won'?t|will not|don'?t|do not|did ?n'?t|did not)"
-# Idioms whose words say the opposite of what they mean, mostly praise written through a negation or a bad word ("I
-# can't recommend them enough", "couldn't be happier", "nothing short of amazing", "hassle-free"): VADER and a word
-# model read the negator or the bad word and call a rave review a complaint, which would wake the owner at night (and
-# "couldn't be more disappointed" praise). Each is rewritten to the plain words it means before anything else reads
-# the text, as VADER itself special-cases a few idioms. Fixed phrases only: "not happy" stays as it is.
-IDIOMS: tuple[tuple[str, str], ...] = (
-    (rf"\b{_CANT} (?:be|have been|get) (?:any )?happier\b", "very happy"),
-    (rf"\b{_CANT} (?:be|have been|get) (?:any )?better\b", "very good"),
-    (rf"\b{_CANT} (?:be|have been|get) (?:any )?worse\b", "very bad"),
-    (rf"\b{_CANT} (?:be|have been) (?:any )?more (\w+)", r"very \1"),
-    # "can't recommend it, not good enough" keeps its meaning
-    (rf"\b{_CANT} recommend ({_OBJECT})?(?:highly |strongly )?enough\b", r"highly recommend \1"),
-    (rf"\b{_WONT} hesitate to (recommend|come back|book|go back|stay|use)\b", r"would gladly \1"),
-    (rf"\b{_CANT} fault\b", "praise"),
-    (r"\b(?:hassle|fuss|stress|worry|trouble|pain)[- ]free\b|\bno (?:hassle|fuss)\b", "easy"),
-    # an experience without trouble; not "no problem" (a reply), "not one complaint was answered" or "they have no
-    # problems charging you twice"
-    (
-        r"\b(?:(?:no|zero) (?:issues|problems|complaints)|(?:not a single|not one) (?:issue|problem|complaint))"
-        r"(?: whatsoever| at all)?\b"
-        r"(?! (?:was|were|got|has|have|had|is|are|been|fixed|solved|resolved|addressed|answered)\b| \w+ing\b)",
-        "good",
-    ),
-    (
-        r"\bnever (?:disappoints|disappointed|fails to (?:impress|deliver|amaze)|lets? (?:me|us) down)\b",
-        "is always great",
-    ),
-    (r"\bnever had a bad\b", "always had a good"),
-    (r"\bnothing but (?:praise|good things|love)\b", "lots of praise"),
-    (r"\bnothing short of\b", ""),  # "nothing short of amazing" is amazing, "... of a disaster" a disaster
-    (r"\bno (?:wait|queue)(?: at all| whatsoever)?\b", "quick"),
-    (rf"\b(?:you )?{_CANT} beat (?:the|their|its|this|that)\b", "great"),
-    (r"\bsecond to none\b", "the best"),
-    (r"\bnot too shabby\b", "pretty good"),
-    (r"\bno regrets\b", "happy"),
-    (rf"\b{_CANT} (?:have )?(?:asked|ask) for (?:more|better|a better|anything more)\b", "perfect"),
-    (r"\bnothing (?:bad|negative) to say\b", "only good things to say"),
-    (r"\bno questions asked\b", "easily"),
-)
-_IDIOMS = tuple((re.compile(pattern, re.IGNORECASE), plain) for pattern, plain in IDIOMS)
-# One pass to tell whether a text holds any idiom at all (most hold none): a third of the cost of trying each.
-_ANY_IDIOM = re.compile("|".join(f"(?:{pattern})" for pattern, _ in IDIOMS), re.IGNORECASE)
+PHRASES_FILE = "en_phrases.toml"
+_MACRO = re.compile(r"\{([A-Z_]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseRules:
+    """The phrase rules of `en_phrases.toml`, compiled: idioms rewritten to the plain words they mean (in order),
+    complaint phrases (less those of a quick refund), shortcoming phrases and defect words."""
+
+    idioms: tuple[tuple[re.Pattern[str], str], ...]
+    any_idiom: re.Pattern[str]
+    complaint: re.Pattern[str]
+    not_a_complaint: re.Pattern[str]
+    shortcoming: re.Pattern[str]
+    defects: frozenset[str]
+
+
+def load_rules(text: str | None = None) -> PhraseRules:
+    """The rules of `en_phrases.toml` (or of `text`, for tests); {NAME} in a pattern is its [macros] entry."""
+    if text is None:
+        text = resources.files("monitor.sentiment").joinpath(PHRASES_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = tomllib.loads(text)
+    macros: dict[str, str] = data.get("macros", {})
+
+    def either(entries: list[dict[str, Any]]) -> str:
+        return "|".join(f"(?:{expand(e['pattern'], macros)})" for e in entries)
+
+    idioms = [(expand(e["pattern"], macros), str(e["plain"])) for e in data["idiom"]]
+    return PhraseRules(
+        idioms=tuple((re.compile(pattern, re.IGNORECASE), plain) for pattern, plain in idioms),
+        # One pass to tell whether a text holds any idiom at all (most hold none): a third of the cost of trying each.
+        any_idiom=re.compile("|".join(f"(?:{pattern})" for pattern, _ in idioms), re.IGNORECASE),
+        complaint=re.compile(either(data["complaint"])),
+        not_a_complaint=re.compile("|".join(expand(e["pattern"], macros) for e in data["not_a_complaint"])),
+        shortcoming=re.compile(either(data["shortcoming"])),
+        defects=frozenset(data["defects"]["words"]),
+    )
+
+
+def expand(pattern: str, macros: Mapping[str, str]) -> str:
+    """`pattern` with each {NAME} replaced by its [macros] entry (a regex quantifier such as {0,2} is left alone)."""
+    return _MACRO.sub(lambda m: macros[m.group(1)], pattern)
+
+
+@functools.cache
+def rules() -> PhraseRules:
+    """The shipped rules, read once."""
+    return load_rules()
 
 
 def plain_idioms(text: str) -> str:
-    """`text` with each idiom of IDIOMS replaced by the plain words it means."""
-    if not _ANY_IDIOM.search(text):
+    """`text` with each idiom of `en_phrases.toml` replaced by the plain words it means."""
+    r = rules()
+    if not r.any_idiom.search(text):
         return text
-    for pattern, plain in _IDIOMS:
+    for pattern, plain in r.idioms:
         text = pattern.sub(plain, text)
     return text
 
 
-# Phrases that mean trouble in reviews and support posts although none of their words is "negative" to VADER.
-COMPLAINT_PATTERNS: tuple[str, ...] = (
-    r"\b(?:stopped|stops|quit|quits|ceased) (?:working|charging|responding|turning on)",
-    r"\b(?:doesn'?t|does not|didn'?t|did not|won'?t|will not|wouldn'?t|can'?t|cannot|never) "
-    r"(?:work|works|worked|turn on|charge|connect|fit|arrive|arrived|respond|responded|load|start|fix)",
-    r"\bwaited (?:for )?(?:over |almost |nearly |about )?" + _NUMBER_WORD + r" (?:minutes|hours|days|weeks|months)",
-    r"\b(?:still|been) waiting\b",
-    r"\bon hold (?:for )?(?:over |almost |nearly |about )?" + _NUMBER_WORD + r" (?:minutes|hours)",
-    r"\b(?:shame|pity) about\b",
-    r"\b(?:refund|refunded|chargeback|money back)\b",
-    r"\b(?:returned|return|returning|sent|send|sending|took|take) (?:it|this|them|the \w+) back\b",
-    r"\b(?:returned|returning) (?:it|this|them|mine)\b",
-    r"\bwaste of (?:money|time)\b",
-    r"\bnot worth\b",
-    r"\b(?:broke|broken|died|cracked|fell apart|falling apart|leaks|leaked|leaking)\b",
-    r"\b(?:lasted|worked) (?:only |just |for )?(?:about )?" + _NUMBER_WORD + r" (?:days?|weeks?|months?|uses?)\b",
-    r"\bafter (?:only |just )?" + _NUMBER_WORD + r" (?:days?|weeks?|uses?|months?)\b",
-    r"\b(?:defective|faulty|doa|dead on arrival|malfunction\w*|glitch\w*|unusable|unresponsive)\b",
-    r"\b(?:never (?:again|arrived|received|came|showed up|got back)|no one (?:answered|called|responded))\b",
-    r"\b(?:customer service|support) (?:is|was|has been) (?:useless|terrible|awful|nonexistent|a joke)\b",
-    r"\b(?:no|zero|never got a|never received a) (?:response|reply|answer|refund)\b",
-    r"\b(?:overpriced|overcharged|rip ?off|ripped off|scam)\b",
-    r"\bcharg(?:ed|ing|es) (?:me |us |you |them )?twice\b|\bdouble[- ]charg(?:ed|ing)\b",
-    r"\b(?:cancel(?:l?ed)?|cancelling|canceling) (?:my|the|our) (?:order|subscription|account|membership)\b",
-    r"\b(?:cold|stale|soggy|burnt|undercooked|raw) (?:food|fries|coffee|pizza|when it arrived)\b",
-    r"\b(?:rude|unhelpful|incompetent) (?:staff|waiter|waitress|agent|support|employee|manager)\b",
-    r"\b(?:forgot|forgotten|lost|mixed up|messed up) (?:our|my|the) (?:order|booking|reservation|luggage|bags?)\b",
-    r"\b(?:disappoint\w*|frustrat\w*|unacceptable|ridiculous)\b",
-    r"\b(?:don'?t|do not|would not|wouldn'?t|never) (?:buy|recommend|order|go back|use)\b",
-    r"\bnever (?:going|coming) back\b|\b(?:won'?t|will not) be (?:back|returning|coming back)\b",
-    r"\b(?:cheaply|poorly|badly) (?:made|built|designed|written|acted|directed)\b",
-)
-# Phrases of a shortcoming rather than a failure: a wish, a "could be better", an effort it took, advice to go
-# elsewhere. Reviewers who complain politely write these; a positive review uses them too, so they are a feature for
-# the model to weigh (not boosted like COMPLAINT_PATTERNS).
-SHORTCOMING_PATTERNS: tuple[str, ...] = (
-    r"\bi wish\b|\bwish (?:it|they|there|the)\b",
-    r"\bwould (?:be|have been) nice\b",
-    r"\b(?:could|should) (?:be|have been) (?:a lot |much |far )?better\b",
-    r"\brecommend against\b",
-    r"\b(?:had|have) to (?:return|replace|send|remove|reset|restart)\b",
-    r"\bno longer (?:works?|worked|working)\b",
-    r"\brefuses? to\b",
-    r"\b(?:will|would|gonna|going to) return\b",
-    r"\bhope (?:someone|you) (?:else )?(?:has|have) better\b",
-    r"\bwould have (?:liked|preferred|loved)\b|\bwould(?:n'?t| not) have (?:bought|ordered|booked|chosen)\b",
-    r"\b(?:had|have|has|needed|need) to (?:manually|go through|reinstall|reboot|call|wait|ask|pay|keep)\b",
-    r"\b(?:you'?re|you are|be) better off\b|\b(?:buy|get|choose|try) (?:a |an |the )?(?:better|cheaper)\b",
-    r"\b(?:cheaper|better) (?:elsewhere|somewhere else)\b",
-    r"\bused to be (?:my |our |the |a |so |really )?(?:favou?rite|go-to|best|good|great|better|nice)\b",
-    r"\bpaid (?:for )?\w+(?: \w+)? (?:and|but) (?:still|no|never)\b",
-)
-# Words of a defect or a poor experience in product, app, café and hotel reviews that VADER's lexicon lacks or
-# rates mildly: a review can complain with nothing else ("the shower was drafty", "the app is buggy"). Counted only
-# when not negated ("never buggy" is no defect). A feature for the model to weigh, like SHORTCOMING_PATTERNS.
-DEFECT_WORDS = frozenset(
-    """
-    flimsy fragile blurry grainy fuzzy laggy sluggish buggy glitchy crashes crashed crashing froze freezes overheats
-    overheating clunky bulky tedious cumbersome counterintuitive unintuitive flaw flaws flawed limitation limitations
-    drawback drawbacks downside downsides annoyance annoyances gripe gripes complaint complaints unreliable
-    inconsistent inaccurate outdated obsolete clumsy cramped filthy smelly stale bland greasy soggy lukewarm
-    tasteless undercooked overcooked overpriced pricey mediocre subpar underwhelming unusable incompatible
-    dismissive unhelpful scratchy leaky drafty noisy
-    """.split()
-)
 _SOCIAL = re.compile(r"(?<!\w)[@#]\w|[:;=]-?[()DPp]|\b(?:lol|lmao|omg|wtf|ugh|haha\w*)\b|[A-Z]{4,}|!!|\?\?")
-_COMPLAINT = re.compile("|".join(f"(?:{p})" for p in COMPLAINT_PATTERNS))
-# A refund that came quickly is praise of the service ("got my money back quickly", "refunded, no questions asked"),
-# not the complaint a refund usually is: such a mention is left out before complaint phrases are counted. The text is
-# read after IDIOMS, which has turned "no questions asked" into "easily".
-_SOON = (
-    r"(?:promptly|quickly|fast|immediately|straight away|right away|same day|easily"
-    r"|within (?:a|an|one|two|\d+) (?:hours?|days?))"
-)
-_FAST_REFUND = re.compile(
-    rf"\b(?:got|received|sorted|processed|issued|gave me)\b(?: \w+){{0,2}} (?:refund|money back)\b"
-    rf"[^.!?]{{0,30}}?\b{_SOON}"
-    rf"|\brefunded\b[^.!?]{{0,30}}?\b{_SOON}|\b{_SOON} refunded\b"
-)
-_SHORTCOMING = re.compile("|".join(f"(?:{p})" for p in SHORTCOMING_PATTERNS))
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'll|my|me|mine)\b", re.IGNORECASE)
 _EMOJI_OR_STRETCH = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]|(\w)\1\1")
 SHORT_WORDS = 8
@@ -210,7 +132,8 @@ def tokens(text: str) -> list[str]:
 
 
 def complaint_hits(text: str) -> int:
-    return len(_COMPLAINT.findall(_FAST_REFUND.sub(" ", text.lower())))
+    r = rules()
+    return len(r.complaint.findall(r.not_a_complaint.sub(" ", text.lower())))
 
 
 def looks_social(text: str) -> bool:
@@ -322,10 +245,10 @@ def combine_features(
     hits = complaint_hits(text)
     if hits:
         feats["c:complaint"] = float(min(hits, 3))
-    defects = sum(1 for tok in tokens(text) if tok.lstrip(">") in DEFECT_WORDS)
+    defects = sum(1 for tok in tokens(text) if tok.lstrip(">") in rules().defects)
     if defects:
         feats["c:defect"] = float(min(defects, 3))
-    shortcomings = len(_SHORTCOMING.findall(text.lower()))
+    shortcomings = len(rules().shortcoming.findall(text.lower()))
     if shortcomings:
         feats["c:shortcoming"] = float(min(shortcomings, 3))
     for mark in style(text):

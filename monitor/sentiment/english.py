@@ -108,6 +108,15 @@ class EnglishBackend:
         words, valences = self.word_scores(text)
         return combine_features(text, words, valences, compounds, whole)
 
+    def opinionated(self, text: str) -> bool:
+        """Whether `text` holds a word or phrase of opinion: one VADER scores, or a complaint, defect or shortcoming
+        phrase of `en_phrases.toml`."""
+        text = plain_idioms(text)
+        if self.compound(text) != 0.0:
+            return True
+        feats = combine_features(text, (0.0, 0.0), (0.0, 0.0), [0.0], 0.0)
+        return any(name in feats for name in ("c:complaint", "c:defect", "c:shortcoming"))
+
     def polarity(self, text: str) -> Polarity | None:
         analysed = self.analyse(text)
         if analysed is None:

@@ -63,6 +63,7 @@ _TOO_GAIN = 1.3
 _TOO_WEIGHT = -0.8
 _TIME_BEFORE_SUGI = frozenset("時昼分年月日週")
 _SENTENCE = re.compile(r"[。!?\n]+")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 def char_ngrams(text: str) -> dict[str, float]:
@@ -166,6 +167,14 @@ class JapaneseBackend:
         (logit,) = self._model.logits(char_ngrams(text))
         model = max(-_MODEL_CLIP, min(_MODEL_CLIP, logit - self._model.bias[0]))
         return LEXICON_GAIN * lexicon + MODEL_GAIN * model
+
+    def recognises(self, text: str) -> bool:
+        """Kana are written only in Japanese."""
+        return _KANA.search(text) is not None
+
+    def opinionated(self, text: str) -> bool:
+        """Whether `text` holds a lexicon word or a complaint pattern (waiting N minutes, のに...ない, ...)."""
+        return self._lexicon.score(text)[1] > 0
 
     def polarity(self, text: str) -> Polarity | None:
         if not text.strip():

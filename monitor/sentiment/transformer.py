@@ -111,6 +111,9 @@ class TransformerEnglishBackend:
     def recognises(self, text: str) -> bool:
         return self._light.recognises(text)
 
+    def opinionated(self, text: str) -> bool:
+        return self._light.opinionated(text)
+
     def head_probabilities(self, text: str, marks: Sequence[str], light: Polarity) -> tuple[float, ...]:
         """The sentence model's own verdict (the head over the vector, VADER and the light backend)."""
         feats = head_features(marks, self._encoder.encode(text), self._light.compound(text), light)
