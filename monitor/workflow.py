@@ -2,18 +2,21 @@
 
 The one place that changes a mention on a person's behalf, for the web inbox and the command line alike, so both
 record the same events (with who did it) in one transaction. Reading functions build what the mention page and
-`mentions show` display.
+`mentions show` display. `deadline` is when a complaint's answer is due: the [response] promise (`Config.promise`,
+monitor/hours.py) counted from when the mention was first seen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from monitor.errors import MonitorError
+from monitor.hours import Promise
 from monitor.model import Mention, Status
 from monitor.storage.database import Database
 from monitor.storage.events import Events
+from monitor.storage.followups import FollowUps
 from monitor.storage.mentions import Mentions
 from monitor.storage.notes import Notes
 
@@ -25,30 +28,41 @@ ACTIONS: dict[str, Status] = {
     "ignore": "ignored",
     "reopen": "acknowledged",
     "not-about-us": "ignored",
+    "follow-up-done": "resolved",  # only from `follow_up`: the customer was asked whether all is well
 }
 
 
-# The promise to customers until business hours exist: an answer within a day of first seeing the mention.
-RESPONSE_WITHIN = timedelta(hours=24)
 UNANSWERED: frozenset[str] = frozenset({"new", "alerted", "acknowledged"})
 
 
-def needs_answer(mention: Mention) -> bool:
-    """Not answered yet, and negative: by its text, or at most 2 of 5 stars (storage's ATTENTION, in Python)."""
-    if mention.status not in UNANSWERED:
-        return False
+def is_complaint(mention: Mention) -> bool:
+    """Negative: by its text, or at most 2 of 5 stars. What the response promise covers, whatever its status."""
     if mention.label == "negative":
         return True
     return mention.rating is not None and mention.rating <= (mention.rating_scale or 5) * 0.4
 
 
-def deadline(mention: Mention) -> datetime | None:
-    """When the answer is due, for a mention that needs one."""
-    return mention.fetched_at + RESPONSE_WITHIN if needs_answer(mention) else None
+def needs_answer(mention: Mention) -> bool:
+    """A complaint not answered yet (storage's ATTENTION, in Python)."""
+    return mention.status in UNANSWERED and is_complaint(mention)
+
+
+def answer_due(mention: Mention, promise: Promise) -> datetime | None:
+    """When the answer to a complaint is (or was) due, whatever its status now: `promise` counted from first seen."""
+    return promise.deadline(mention.fetched_at) if is_complaint(mention) else None
+
+
+def deadline(mention: Mention, promise: Promise) -> datetime | None:
+    """When the answer is due, for a mention that needs one ([response]: `Config.promise`)."""
+    return promise.deadline(mention.fetched_at) if needs_answer(mention) else None
 
 
 class NotFound(MonitorError):
     pass
+
+
+class NotWaiting(MonitorError):
+    """`follow-up-done` on a mention that is not waiting for its follow-up (pressed twice, or never back)."""
 
 
 def _get(db: Database, mention_id: int) -> Mention:
@@ -66,6 +80,8 @@ def act(
     status = ACTIONS[action]
     mention = _get(db, mention_id)
     mentions, events = Mentions(db), Events(db)
+    if action == "follow-up-done":
+        return _followed_up(db, mention, now=now, actor=actor, note=note, via=via)
     with db.transaction():
         mentions.set_status(mention_id, status, now)
         if status == "responded":
@@ -74,6 +90,18 @@ def act(
         events.add(event, at=now, mention_id=mention_id, reason=f"from {via}" if via else "", actor=actor)
         if note.strip():
             Notes(db).add(mention_id, at=now, author=actor, text=note.strip())
+    return mention
+
+
+def _followed_up(db: Database, mention: Mention, *, now: datetime, actor: str, note: str, via: str) -> Mention:
+    """follow_up -> resolved, once: a second press (a double tap, a stale page) changes nothing and says so."""
+    assert mention.id is not None
+    with db.transaction():
+        if not FollowUps(db).done(mention.id, now):
+            raise NotWaiting(f"mention {mention.id} is not waiting for a follow-up (it is {mention.status})")
+        Events(db).add("followed_up", at=now, mention_id=mention.id, reason=f"from {via}" if via else "", actor=actor)
+        if note.strip():
+            Notes(db).add(mention.id, at=now, author=actor, text=note.strip())
     return mention
 
 
@@ -107,6 +135,8 @@ class Moment:
 
 _WORDS = {
     "ingested": "first seen",
+    "held_back": "held back: {reason}",
+    "about_us": "marked about us",
     "matched": "matched rule {rule}",
     "suppressed": "rule {rule}: not sent ({reason})",
     "held": "alert to {destination} held: {reason}",
@@ -120,6 +150,8 @@ _WORDS = {
     "not_about_us": "marked not about us",
     "assigned": "assigned {reason}",
     "escalated": "escalated: {reason}",
+    "follow_up": "back for a follow-up: {reason}",
+    "followed_up": "followed up",
 }
 
 
@@ -129,7 +161,8 @@ def timeline(db: Database, mention_id: int) -> list[Moment]:
     for e in Events(db).of_mention(mention_id):
         template = _WORDS.get(e.type, e.type.replace("_", " "))
         text = template.format(rule=e.rule or "", destination=e.destination or "", reason=e.reason or "")
-        if e.type in ("acknowledged", "responded", "resolved", "ignored", "reopened", "not_about_us") and e.reason:
+        answered = ("acknowledged", "responded", "resolved", "ignored", "reopened", "not_about_us", "followed_up")
+        if e.type in answered and e.reason:
             text = f"{text} ({e.reason})"
         moments.append(Moment(e.at, e.type, text, e.actor))
     for n in Notes(db).of_mention(mention_id):

@@ -1,8 +1,22 @@
-"""The rule engine: per-mention rules at ingest, "still unanswered after N hours" escalations on a timer.
+"""The rule engine: per-mention rules at ingest, "still unanswered" escalations on a timer.
 
 Every decision is stored as an event with its reason; a match queues outbox rows (one per destination) in the
 caller's transaction. Decisions are pure functions of the mention and `now` (`evaluate`), so `rules test` can replay
 history through exactly the code the daemon runs, writing nothing.
+
+Escalations (`unanswered_after`): a rule fires for a mention still `new` or `alerted` once its delay has passed
+since the mention was first seen: a wall-clock duration ("24h"), the [response] deadline ("within") or business
+time ("4h business"), each a `monitor.hours.Promise`. The timer never reads the whole history: each step keeps a
+mark in the database (storage/timers.py) and asks storage for the mentions first seen between the mark and the
+latest first-seen whose delay has passed (`Promise.due_since`), through the first-seen index; so a pass costs what
+became due since the previous one. The outbox key (mention, rule, destination) makes a second alert impossible.
+
+The escalation path of an assigned mention: with `escalate_after`, its escalation goes first to the assignee's own
+destination (`users.notify`, a [destinations] name) only, and to the rule's `notify` destinations when it is still
+unanswered `escalate_after` later (counted on the rule's clock: business time for "within" and "... business").
+Without `escalate_after`, the assignee's destination is told along with the rule's. A mention nobody is assigned
+to, or whose assignee has no usable destination, escalates to the rule's destinations at once. Each destination is
+told once per mention and rule (the assignee's step has a key of its own).
 """
 
 from __future__ import annotations
@@ -14,16 +28,26 @@ from datetime import datetime, timedelta
 from monitor.config import Config, Destination
 from monitor.config import Rule as RuleConfig
 from monitor.errors import ConfigError
+from monitor.hours import Promise, amount_words
 from monitor.model import Mention
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
+from monitor.storage.timers import TimerMark, TimerMarks
+from monitor.storage.users import Users
 from rules.expressions import Condition, ExpressionError, compile_condition, mention_fields
+from rules.followups import FollowUpTimer
 
 # Statuses at which an "unanswered" escalation still fires: nobody has acknowledged or answered yet.
 ESCALATE_STATUSES = ("new", "alerted")
-# How far back the escalation timer looks; older unanswered mentions were escalated long ago or never will be.
+# How far back a new escalation step looks (a new rule, a first start); older unanswered mentions were escalated
+# long ago or never will be.
 ESCALATION_HORIZON = timedelta(days=30)
+# A step's mark stays this far behind `now`, so that a mention stored a little after it was first seen (a slow
+# poll, another instance's clock) is still read by a rule with a very short delay.
+SETTLE = timedelta(minutes=10)
+PAGE = 500  # mentions read at a time
+PAGES_PER_PASS = 2  # per escalation step and pass: a pass stays short while a backlog is caught up
 
 
 @dataclass(frozen=True)
@@ -32,11 +56,25 @@ class CompiledRule:
     condition: Condition
     notify: tuple[str, ...]
     priority: str
+    # The escalation's length, as the alert says it ("unanswered for 24 h"); None for a rule that fires at ingest.
     unanswered_after: timedelta | None
+    # When the escalation fires, counted from first seen (wall clock or business hours); None: at ingest.
+    clock: Promise | None = None
+    escalate_after: timedelta | None = None  # the second step of an assigned mention's escalation
+    delay: str = ""  # unanswered_after as written: "24h", "within", "4h business"
 
     @property
     def is_escalation(self) -> bool:
-        return self.unanswered_after is not None
+        return self.clock is not None
+
+    def steps(self) -> list[tuple[str, Promise]]:
+        """The escalation's steps and when each fires: "deadline", then "owner" (with `escalate_after`)."""
+        if self.clock is None:
+            return []
+        steps = [("deadline", self.clock)]
+        if self.escalate_after is not None:
+            steps.append(("owner", self.clock.longer(self.escalate_after)))
+        return steps
 
 
 @dataclass(frozen=True)
@@ -62,7 +100,18 @@ def _compile(rule: RuleConfig, config: Config) -> CompiledRule:
         condition = compile_condition(rule.when)
     except ExpressionError as exc:
         raise ConfigError(f"{config.path}: [[rules]] {rule.name!r}: key 'when': {exc}") from None
-    return CompiledRule(rule.name, condition, tuple(rule.notify), rule.priority, rule.unanswered_after)
+    delay = rule.unanswered_after
+    clock = delay.clock(config.promise) if delay is not None else None
+    return CompiledRule(
+        rule.name,
+        condition,
+        tuple(rule.notify),
+        rule.priority,
+        clock.within if clock is not None else None,
+        clock,
+        rule.escalate_after,
+        str(delay) if delay is not None else "",
+    )
 
 
 def evaluate(
@@ -86,6 +135,16 @@ def alert_key(mention_id: int, rule: str, destination: str) -> str:
     return f"m{mention_id}:{rule}:{destination}"
 
 
+def assignee_key(mention_id: int, rule: str, destination: str) -> str:
+    """The first step of an assigned mention's escalation, to the assignee: a key of its own, so that the rule's
+    own step can still tell the same destination later (an owner who assigned a complaint to themselves)."""
+    return f"{alert_key(mention_id, rule, destination)}:assignee"
+
+
+# Where one escalation step sends: (destination, outbox key) pairs, and what the reason adds.
+Targets = list[tuple[str, str]]
+
+
 class RuleEngine:
     def __init__(
         self,
@@ -98,6 +157,7 @@ class RuleEngine:
         outbox: Outbox,
         events: Events,
         mentions: Mentions,
+        follow_ups: FollowUpTimer | None = None,
     ) -> None:
         self.rules = rules
         self.destinations = destinations
@@ -107,6 +167,9 @@ class RuleEngine:
         self.outbox = outbox
         self.events = events
         self.mentions = mentions
+        self.follow_ups = follow_ups
+        self.marks = TimerMarks(outbox.db)
+        self.users = Users(outbox.db)
 
     def decisions(self, mention: Mention, *, escalations: bool = False) -> list[Decision]:
         chosen = [r for r in self.rules if r.is_escalation == escalations]
@@ -127,33 +190,118 @@ class RuleEngine:
             self._record(mention, decision, now)
 
     def escalate(self, now: datetime) -> int:
-        """Queue "still unanswered" alerts whose time has come. Returns how many were queued."""
+        """Queue the "still unanswered" alerts whose time has come, and bring back the complaints due for a
+        follow-up. Returns how many alerts were queued."""
         queued = 0
-        escalation_rules = [r for r in self.rules if r.is_escalation]
-        if not escalation_rules:
-            return 0
-        queued_keys = {rule.name: self.outbox.keys_for_rule(rule.name) for rule in escalation_rules}
-        for mention in self.mentions.unanswered(ESCALATE_STATUSES):
-            assert mention.id is not None
-            if mention.fetched_at < now - ESCALATION_HORIZON:
-                continue
-            for rule in escalation_rules:
-                assert rule.unanswered_after is not None
-                if now - mention.fetched_at < rule.unanswered_after:
-                    continue
-                if all(alert_key(mention.id, rule.name, d) in queued_keys[rule.name] for d in rule.notify):
-                    continue
-                decision = self._evaluate(rule, mention)
-                if not decision.fire:
-                    continue  # condition false (re-checked cheaply next tick) or suppressed (recorded at ingest)
-                hours = (now - mention.fetched_at).total_seconds() / 3600
-                decision = Decision(rule, True, f"{decision.reason}; unanswered for {hours:.0f}h")
-                with self.outbox.db.transaction():
-                    queued += self._record(mention, decision, now)
+        for rule in self.rules:
+            for step, clock in rule.steps():
+                queued += self._step(rule, step, clock, now)
+        if self.follow_ups is not None:
+            queued += self.follow_ups.check(now)
         return queued
 
-    def _record(self, mention: Mention, decision: Decision, now: datetime) -> int:
+    def _step(self, rule: CompiledRule, step: str, clock: Promise, now: datetime) -> int:
+        """One escalation step of one rule: the mentions first seen since the step's mark whose time has come, at
+        most PAGES_PER_PASS pages of them (a backlog, after an upgrade or an outage, is caught up over a few
+        passes rather than in one long one)."""
+        name = f"escalation:{rule.name}:{step}"
+        cutoff = clock.due_since(now)
+        mark = self.marks.get(name) or TimerMark(now - ESCALATION_HORIZON)
+        if cutoff < mark.until or (cutoff == mark.until and mark.after_id is None):
+            return 0
+        queued = 0
+        users: dict[str, tuple[str, str] | None] = {}  # the pass's look-ups of assignees' destinations
+        with self.outbox.db.transaction():
+            position = mark
+            for _ in range(PAGES_PER_PASS):
+                page = self.mentions.seen_between(position.until, cutoff, after_id=position.after_id, limit=PAGE)
+                waiting = [m for m in page if m.status in ESCALATE_STATUSES]
+                queued += self._escalate_page(rule, step, clock, waiting, now, users)
+                if page:
+                    position = TimerMark(page[-1].fetched_at, page[-1].id)
+                if len(page) < PAGE:  # all read up to the cutoff
+                    settled = min(cutoff, now - SETTLE)
+                    position = TimerMark(settled) if settled > position.until else position
+                    break
+            self.marks.set(name, position)
+        return queued
+
+    def _escalate_page(
+        self,
+        rule: CompiledRule,
+        step: str,
+        clock: Promise,
+        page: list[Mention],
+        now: datetime,
+        users: dict[str, tuple[str, str] | None],
+    ) -> int:
+        planned: list[tuple[Mention, Targets, str]] = []
+        for mention in page:
+            assert mention.id is not None
+            if clock.deadline(mention.fetched_at) > now:
+                continue  # cannot happen (storage asked for exactly these), but never alert early
+            assignee = self._assignee(mention, users)
+            if step == "owner":
+                targets = [(d, alert_key(mention.id, rule.name, d)) for d in rule.notify]
+                note = f"still unanswered {amount_words(rule.escalate_after or timedelta(0))} after its deadline"
+            elif assignee is not None and rule.escalate_after is not None:
+                user, dest = assignee
+                targets = [(dest, assignee_key(mention.id, rule.name, dest))]
+                note = (
+                    f"to {user}, its assignee, first; to {', '.join(rule.notify)} if still unanswered "
+                    f"{amount_words(rule.escalate_after)} later"
+                )
+            else:
+                extra = [assignee[1]] if assignee is not None and assignee[1] not in rule.notify else []
+                targets = [(d, alert_key(mention.id, rule.name, d)) for d in (*rule.notify, *extra)]
+                note = f"assigned to {assignee[0]}" if assignee is not None else self._unreachable(mention)
+            planned.append((mention, targets, note))
+        known = self.outbox.known([key for _, targets, _ in planned for _, key in targets])
+        queued = 0
+        for mention, targets, note in planned:
+            targets = [(d, k) for d, k in targets if k not in known]
+            if not targets:
+                continue  # told before
+            decision = self._evaluate(rule, mention)
+            if not decision.fire:
+                continue  # condition false, or suppressed (muted, competitor, backlog: recorded at ingest)
+            reason = f"{decision.reason}; {self._overdue(rule, mention, now)}"
+            queued += self._record(mention, Decision(rule, True, f"{reason}; {note}" if note else reason), now, targets)
+        return queued
+
+    def _assignee(self, mention: Mention, users: dict[str, tuple[str, str] | None]) -> tuple[str, str] | None:
+        """(user, destination) of the mention's assignee, when they have a destination the config knows."""
+        name = mention.assignee
+        if not name:
+            return None
+        if name not in users:
+            user = self.users.get(name)
+            dest = user.notify if user is not None else None
+            users[name] = (name, dest) if dest is not None and dest in self.destinations else None
+        return users[name]
+
+    @staticmethod
+    def _unreachable(mention: Mention) -> str:
+        if not mention.assignee:
+            return ""
+        return f"assigned to {mention.assignee}, who has no destination to be told at"
+
+    @staticmethod
+    def _overdue(rule: CompiledRule, mention: Mention, now: datetime) -> str:
+        clock = rule.clock
+        assert clock is not None
+        if clock.hours is None:
+            hours = (now - mention.fetched_at).total_seconds() / 3600
+            return f"unanswered for {hours:.0f}h"
+        due = clock.deadline(mention.fetched_at).astimezone(clock.hours.zone)
+        what = "its response deadline" if rule.delay == "within" else f"{amount_words(clock.within)} of business hours"
+        return f"unanswered past {what} ({due:%a %d %b %H:%M})"
+
+    def _record(self, mention: Mention, decision: Decision, now: datetime, targets: Targets | None = None) -> int:
+        """Record the decision; queue an alert per destination (`targets`: the rule's, under the plain key)."""
         assert mention.id is not None
+        if targets is None:
+            targets = [(d, alert_key(mention.id, decision.rule.name, d)) for d in decision.rule.notify]
         if not decision.fire:
             if decision.reason != "condition false":
                 self.events.add(
@@ -162,10 +310,10 @@ class RuleEngine:
             return 0
         queued = 0
         self.events.add("matched", at=now, mention_id=mention.id, rule=decision.rule.name, reason=decision.reason)
-        for dest in decision.rule.notify:
+        for dest, key in targets:
             wait = self.destinations[dest].group_wait
             if self.outbox.enqueue(
-                alert_key(mention.id, decision.rule.name, dest),
+                key,
                 destination=dest,
                 rule=decision.rule.name,
                 now=now,
