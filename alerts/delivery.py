@@ -22,7 +22,7 @@ import dataclasses
 import functools
 import hashlib
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -73,6 +73,7 @@ class DeliveryReport:
     held: int = 0
     cancelled: int = 0
     messages: list[tuple[str, Message]] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)  # destinations another instance is sending now
 
 
 _NO_ESCALATIONS: Mapping[str, timedelta] = MappingProxyType({})
@@ -95,6 +96,7 @@ class Deliverer:
         ack_command: str = "mention-monitor ack {id}",
         ack_link: MentionLink | None = None,
         templates: Path | None = None,
+        may_deliver: Callable[[str, datetime], bool] | None = None,
     ) -> None:
         self.db = db
         self.destinations = destinations
@@ -104,6 +106,9 @@ class Deliverer:
         self.ack_command = ack_command
         self.ack_link = ack_link
         self.templates = templates
+        # Whether this process may send a destination's rows now (another instance on a shared database may be
+        # sending them: see monitor/service/cluster.py). None: always.
+        self.may_deliver = may_deliver or (lambda _name, _now: True)
         self.outbox = Outbox(db)
         self.events = Events(db)
         self.mentions = Mentions(db)
@@ -117,6 +122,9 @@ class Deliverer:
         for name in names:
             if name not in self.senders:
                 continue  # a destination removed from the config: its rows wait until it is back
+            if not self.may_deliver(name, now):
+                report.elsewhere.append(name)
+                continue
             await self._deliver(name, now, flush, report)
         return report
 
@@ -126,7 +134,7 @@ class Deliverer:
         report = DeliveryReport()
         chosen = set(ids)
         for name in sorted({r.destination for r in self.outbox.all_pending() if r.id in chosen}):
-            if name in self.senders:
+            if name in self.senders and self.may_deliver(name, now):
                 await self._deliver(name, now, True, report, only=chosen)
         return report
 
@@ -149,6 +157,8 @@ class Deliverer:
         batches += [fresh[i : i + MAX_ITEMS_PER_MESSAGE] for i in range(0, len(fresh), MAX_ITEMS_PER_MESSAGE)]
         for batch in batches:
             for message, message_rows in self._messages(batch, mentions, name, now):
+                if not self.may_deliver(name, now):  # renews this instance's turn; lost it: another sends the rest
+                    return
                 key = message_rows[0].send_key or message_key(message_rows)
                 if any(r.send_key != key for r in message_rows):
                     with self.db.transaction():

@@ -20,7 +20,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
 from secrets import token_hex
@@ -28,10 +28,20 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
+from monitor.hours import BusinessHours, Delay, Promise, Week, parse_delay, parse_week
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -59,8 +69,26 @@ def _clock(value: object) -> object:
     return time(int(match[1]), int(match[2]))
 
 
+def _delay(value: object) -> object:
+    """ "24h" (wall clock), "4h business" or "within" (the [response] deadline) -> a Delay."""
+    if isinstance(value, Delay):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('write the delay as a string such as "24h", "4h business" or "within"')
+    return parse_delay(value)
+
+
+def _week(value: object) -> object:
+    """{ mon-fri = "09:00-18:00", sat = "10:00-16:00" } -> the Week (monitor/hours.py)."""
+    if not isinstance(value, dict):
+        raise ValueError('write business hours as a table such as { mon-fri = "09:00-18:00", sat = "10:00-16:00" }')
+    return parse_week(value)
+
+
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 ClockTime = Annotated[time, BeforeValidator(_clock)]
+UnansweredAfter = Annotated[Delay, BeforeValidator(_delay)]
+OpeningHours = Annotated[Week, BeforeValidator(_week)]
 
 
 class SourceConfig(BaseModel):
@@ -110,17 +138,41 @@ class MonitorSection(_Strict):
 
 
 class Brand(_Strict):
+    """A brand, as matching needs it (monitor/matching.py). `name` is the display name; `terms` are what matches
+    (when none are given, the name is the one term, as before `terms` existed). `context`: words that say an
+    ambiguous term (a common word, such as "Slack") means the brand when one is near it."""
+
     name: str = Field(min_length=1)
     terms: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    context: list[str] = Field(default_factory=list)
     role: Literal["own", "competitor"] = "own"
     muted: bool = False
 
+    @field_validator("terms", "exclude", "context")
+    @classmethod
+    def _words(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        for value in values:
+            if not value.strip() or value.strip() in ("@", "#"):
+                raise ValueError(f"{value!r} is not a word or phrase")
+        if info.field_name == "exclude":
+            terms = info.data.get("terms") or [info.data.get("name") or ""]
+            hidden = {v.strip().casefold() for v in values}
+            both = [t for t in terms if t.strip().casefold() in hidden]
+            if both:
+                raise ValueError(f"{both[0]!r} is a term of the brand: excluding it would hide the brand itself")
+        return values
+
     @model_validator(mode="after")
     def _has_terms(self) -> Brand:
-        if not any(t.strip() for t in [self.name, *self.terms]):
+        if not any(t.strip() for t in self.match_terms):
             raise ValueError("a brand needs a name or terms")
         return self
+
+    @property
+    def match_terms(self) -> list[str]:
+        """What matches: `terms`, or the name when no terms are given."""
+        return self.terms or [self.name]
 
 
 class QuietHours(_Strict):
@@ -141,7 +193,10 @@ class Rule(_Strict):
     when: str = "true"
     notify: list[str] = Field(min_length=1)
     priority: Literal["normal", "high"] = "normal"
-    unanswered_after: Duration | None = None
+    # "24h" by the clock, "4h business", or "within" (the [response] deadline); see monitor/hours.py
+    unanswered_after: UnansweredAfter | None = None
+    # An assigned mention's escalation goes to the assignee first, and to `notify` this much later (README)
+    escalate_after: Duration | None = None
     # spike rules
     window: Duration = timedelta(hours=1)
     baseline: Duration = timedelta(days=7)
@@ -149,12 +204,58 @@ class Rule(_Strict):
     min_count: int = Field(default=5, ge=1)
     cooldown: Duration = timedelta(hours=6)
 
+    @field_validator("escalate_after")
+    @classmethod
+    def _second_step(cls, value: timedelta | None, info: ValidationInfo) -> timedelta | None:
+        if value is not None and info.data.get("unanswered_after") is None:
+            raise ValueError("the second step of an unanswered_after rule: set unanswered_after too")
+        if value is not None and value <= timedelta(0):
+            raise ValueError("must be longer than zero")
+        return value
+
 
 class Digest(_Strict):
     schedule: str = "mon 08:00"
     period: Duration = timedelta(days=7)
     notify: list[str] = Field(default_factory=list)
     per_brand: bool = False
+
+
+class Response(_Strict):
+    """The promise to customers: an answer `within` this long after a complaint was first seen, counted in
+    `business_hours` when they are given (in [monitor] timezone; days not listed and `holidays` are closed), else
+    by the wall clock; a complaint resolved `follow_up_after` ago comes back once for a follow-up, with a reminder
+    to `follow_up_notify`. The semantics are monitor/hours.py's docstring."""
+
+    within: Duration = timedelta(hours=24)
+    business_hours: OpeningHours | None = None
+    holidays: list[date] = Field(default_factory=list)
+    follow_up_after: Duration | None = None
+    follow_up_notify: list[str] = Field(default_factory=list)
+
+    @field_validator("within", "follow_up_after")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("must be longer than zero")
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _closed_days(cls, value: list[date], info: ValidationInfo) -> list[date]:
+        if value and info.data.get("business_hours") is None:
+            raise ValueError(
+                "holidays are closed days of business_hours: set business_hours too "
+                '(open around the clock: business_hours = { mon-sun = "00:00-24:00" })'
+            )
+        return value
+
+    @field_validator("follow_up_notify")
+    @classmethod
+    def _reminder(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and info.data.get("follow_up_after") is None:
+            raise ValueError("a reminder needs follow_up_after (when a resolved complaint comes back)")
+        return value
 
 
 class Web(_Strict):
@@ -199,6 +300,26 @@ class Sentiment(_Strict):
         return value
 
 
+_ASPECT_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+def _aspect_seeds(value: object) -> object:
+    """[aspects]: aspect name -> extra seed words (monitor/aspects.py); a new name is a new aspect."""
+    if not isinstance(value, dict):
+        raise ValueError('write [aspects] as a table of lists, such as waiting = ["table took ages"]')
+    for name, seeds in value.items():
+        if not isinstance(name, str) or not _ASPECT_NAME.match(name):
+            raise ValueError(
+                f"aspect name {name!r}: use lower-case letters, digits, '-' and '_' (such as 'waiting' or 'parking')"
+            )
+        if not isinstance(seeds, list) or not all(isinstance(s, str) and s.strip(" !*") for s in seeds):
+            raise ValueError(f"aspect {name!r}: write its seeds as a list of words or phrases")
+    return value
+
+
+AspectSeeds = Annotated[dict[str, list[str]], BeforeValidator(_aspect_seeds)]
+
+
 class Config(_Strict):
     path: Path
     monitor: MonitorSection = MonitorSection()
@@ -207,8 +328,10 @@ class Config(_Strict):
     destinations: dict[str, Destination] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     digest: Digest | None = None
+    response: Response = Response()
     web: Web | None = None
     sentiment: Sentiment = Sentiment()
+    aspects: AspectSeeds = Field(default_factory=dict)  # extra seed words per complaint aspect (monitor/aspects.py)
     alerts: Alerts = Alerts()
     # Values that came from ${VAR} (and their percent-encoded form in a URL): redacted wherever the config is shown.
     secrets: frozenset[str] = frozenset()
@@ -219,6 +342,14 @@ class Config(_Strict):
 
     def interval(self, source: SourceConfig) -> timedelta:
         return source.interval or self.monitor.default_interval
+
+    @property
+    def promise(self) -> Promise:
+        """[response] as the deadline's clock (monitor/hours.py)."""
+        r = self.response
+        week = r.business_hours
+        hours = BusinessHours(self.monitor.zone, week, frozenset(r.holidays)) if week is not None else None
+        return Promise(r.within, hours)
 
     def brand(self, name: str) -> Brand | None:
         return next((b for b in self.brands if b.name == name), None)
@@ -450,7 +581,19 @@ def _lookup(name: str, environ: dict[str, str]) -> str | None:
     return None
 
 
-_TOP = ("monitor", "brands", "sources", "destinations", "rules", "digest", "web", "sentiment", "alerts")
+_TOP = (
+    "monitor",
+    "brands",
+    "sources",
+    "destinations",
+    "rules",
+    "digest",
+    "response",
+    "web",
+    "sentiment",
+    "alerts",
+    "aspects",
+)
 
 
 def _check_top_level(raw: dict[str, Any], path: Path) -> None:
@@ -570,6 +713,19 @@ def _check_references(config: Config) -> None:
                     f"{path}: [[rules]] {rule.name!r}: key 'notify': no destination named {dest!r}"
                     f"{_hint(dest, config.destinations)} (defined: {', '.join(config.destinations) or 'none'})"
                 )
+    for rule in config.rules:
+        business = rule.unanswered_after is not None and rule.unanswered_after.needs_hours
+        if business and not config.response.business_hours:
+            raise ConfigError(
+                f"{path}: [[rules]] {rule.name!r}: key 'unanswered_after': {str(rule.unanswered_after)!r} counts "
+                "business hours, and [response] has no business_hours"
+            )
+    for dest in config.response.follow_up_notify:
+        if dest not in config.destinations:
+            raise ConfigError(
+                f"{path}: [response]: key 'follow_up_notify': no destination named {dest!r}"
+                f"{_hint(dest, config.destinations)}"
+            )
     if config.digest is not None:
         for dest in config.digest.notify:
             if dest not in config.destinations:

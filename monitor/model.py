@@ -11,8 +11,20 @@ from datetime import datetime
 from typing import Any, Literal
 
 Label = Literal["negative", "neutral", "positive", "unscored"]
-Status = Literal["new", "alerted", "acknowledged", "responded", "resolved", "ignored"]
-STATUSES: tuple[Status, ...] = ("new", "alerted", "acknowledged", "responded", "resolved", "ignored")
+# `irrelevant`: held back as not about the brand (a homonym), with a reason; kept, never alerted on, and brought
+# back by `mention-monitor about-us ID`.
+# `follow_up`: a complaint resolved a while ago, back once to ask the customer whether all is well ([response]).
+Status = Literal["new", "alerted", "acknowledged", "responded", "resolved", "ignored", "irrelevant", "follow_up"]
+STATUSES: tuple[Status, ...] = (
+    "new",
+    "alerted",
+    "acknowledged",
+    "responded",
+    "resolved",
+    "ignored",
+    "irrelevant",
+    "follow_up",
+)
 # Statuses after which nobody needs to answer the mention any more.
 ANSWERED_STATUSES: frozenset[str] = frozenset({"responded", "resolved", "ignored"})
 
@@ -77,6 +89,7 @@ class Mention:
     answered_at: datetime | None = None
     status_changed_at: datetime | None = None
     assignee: str | None = None  # the user who handles it (the web inbox, `assign`)
+    aspects: tuple[str, ...] = ()  # what a negative mention complains about (monitor/aspects.py): "waiting", "staff"
 
     def replace(self, **changes: Any) -> Mention:
         return dataclasses.replace(self, **changes)
@@ -102,6 +115,7 @@ class Mention:
             "status": self.status,
             "engagement": dict(self.engagement),
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "aspects": list(self.aspects),
         }
 
 

@@ -30,7 +30,7 @@ def test_google_alerts_mentions_land_in_the_database(tmp_path: Path, server: Loo
     app = make_app(tmp_path, SLACK_BRAND + rss("google-alerts", server.url("/alerts")), clock)
     try:
         report = cycle(app)
-        stored = app.pipeline.mentions.list()
+        stored = app.pipeline.mentions.list(held=True)
     finally:
         close(app)
     assert report.polled[0].ok

@@ -8,7 +8,18 @@ import sys
 
 from pydantic import BaseModel
 
-from monitor.config import Alerts, Brand, Destination, Digest, MonitorSection, QuietHours, Rule, Sentiment, Web
+from monitor.config import (
+    Alerts,
+    Brand,
+    Destination,
+    Digest,
+    MonitorSection,
+    QuietHours,
+    Response,
+    Rule,
+    Sentiment,
+    Web,
+)
 from tests.loopback import ROOT
 
 
@@ -36,6 +47,7 @@ TABLES: dict[str, type[BaseModel]] = {
     "[destinations]": Destination,
     "[[rules]]": Rule,
     "[digest]": Digest,
+    "[response]": Response,
     "[web]": Web,
     "[alerts]": Alerts,
     "[sentiment]": Sentiment,

@@ -63,7 +63,8 @@ def serving(config_path: Path, clock: Clock) -> Iterator[Served]:
 
     async def main() -> None:
         db = open_database(config.monitor.database)
-        site = make_site(db, clock, config.web, [b.name for b in config.brands if b.role == "own"])  # type: ignore[arg-type]
+        own = [b.name for b in config.brands if b.role == "own"]
+        site = make_site(db, clock, config.web, own, config.promise)  # type: ignore[arg-type]
         server = WebServer(lambda: site)
         stop = asyncio.Event()
         holder.update(site=site, stop=stop, loop=asyncio.get_running_loop())

@@ -22,10 +22,12 @@ from alerts.digest.figures import HISTORY_PERIODS, DigestData, build_digest
 from alerts.digest.html import Inline, fit_text, render_html, render_text, title
 from alerts.digest.themes import brand_words
 from alerts.render import Message
+from monitor.aspects import Aspects
 from monitor.config import Brand, Config
 from monitor.errors import ConfigError
 from monitor.storage.database import Database
 from monitor.storage.digests import DIGEST_RULE, Digests
+from monitor.storage.followups import FollowUps
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
 
@@ -101,11 +103,12 @@ def collect(
     db: Database, config: Config, brands: Sequence[Brand], *, end: datetime, period: timedelta, now: datetime
 ) -> tuple[DigestData, ...]:
     """The figures for each brand from storage (on the database's thread)."""
-    mentions, digests = Mentions(db), Digests(db)
+    mentions, digests, follow_ups = Mentions(db), Digests(db), FollowUps(db)
     start = end - period
     competitors = [b.name for b in config.brands if b.role == "competitor"]
     voices = digests.counts_by_brand(start, end)
     waiting = mentions.unanswered()
+    aspects = Aspects.packaged(config.aspects)
     found = []
     for brand in brands:
         found.append(
@@ -121,6 +124,9 @@ def collect(
                 now=now,
                 zone=config.monitor.zone,
                 ignore_words=brand_words([brand.name, *brand.terms]),
+                aspects=aspects,
+                promise=config.promise,
+                followed_up=follow_ups.done_count(brand.name, start, end),
             )
         )
     return tuple(found)

@@ -13,6 +13,7 @@ Text fields in the result are still untrusted (cleaned and cut, not escaped): th
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
@@ -23,7 +24,10 @@ from zoneinfo import ZoneInfo
 
 from alerts import escape
 from alerts.digest.themes import Theme, themes
+from monitor.aspects import Aspects
+from monitor.hours import Promise
 from monitor.model import ANSWERED_STATUSES, Mention
+from monitor.workflow import answer_due
 
 LABELS = ("negative", "neutral", "positive", "unscored")
 BASELINE_PERIODS = 4
@@ -31,7 +35,6 @@ CHART_PERIODS = BASELINE_PERIODS + 1  # the chart shows this period and the base
 HISTORY_PERIODS = 13  # how far back "returning voices" look (a quarter of weekly digests)
 QUOTE_CHARS = 200
 QUOTES = 3
-ANSWER_WITHIN = timedelta(hours=24)
 WAITING_STATUSES = frozenset({"new", "alerted", "acknowledged"})
 
 
@@ -80,16 +83,18 @@ class Waiting:
 
 @dataclass(frozen=True, slots=True)
 class AnswerFigures:
-    considered: int  # mentions of the period that need an answer (not ignored)
+    considered: int  # mentions of the period (not ignored)
     answered: int
-    within_24h: int
-    due: int  # mentions whose first day is over, answered or not: the denominator of `share_within_24h`
+    within_promise: int  # complaints answered by their deadline ([response], the inbox's deadline)
+    due: int  # complaints answered, or whose deadline has passed: the denominator of `share_within_promise`
     median_first_response: timedelta | None
     resolved: int
+    followed_up: int = 0  # complaints followed up in the period (the "Followed up" button, `followed-up`)
+    promise: str = "24h"  # the promise in words ("1h of business hours (...)")
 
     @property
-    def share_within_24h(self) -> float | None:
-        return self.within_24h / self.due if self.due else None
+    def share_within_promise(self) -> float | None:
+        return self.within_promise / self.due if self.due else None
 
     @property
     def resolved_share(self) -> float | None:
@@ -123,6 +128,15 @@ class ReturningVoice:
 
 
 @dataclass(frozen=True, slots=True)
+class Complaint:
+    """A recurring complaint as the digest shows it: the aspect, its counts against before, and one quote (the
+    sentence of a negative mention of the period that says it)."""
+
+    theme: Theme
+    quote: Quote
+
+
+@dataclass(frozen=True, slots=True)
 class DailyPoint:
     day: date
     counts: tuple[int, int, int, int]  # in LABELS order
@@ -144,7 +158,7 @@ class DigestData:
     unanswered: tuple[Waiting, ...]
     unanswered_total: int
     answers: AnswerFigures
-    themes: tuple[Theme, ...]
+    themes: tuple[Complaint, ...]
     voices: tuple[Voice, ...]
     returning: tuple[ReturningVoice, ...]
     daily: tuple[DailyPoint, ...]
@@ -238,6 +252,11 @@ def quote(m: Mention) -> Quote:
     )
 
 
+def _passage_quote(theme: Theme) -> Quote:
+    """The theme's example, quoted by the sentence that says the complaint."""
+    return dataclasses.replace(quote(theme.example), excerpt=escape.field(escape.one_line(theme.passage), QUOTE_CHARS))
+
+
 def _tone(m: Mention) -> float:
     """One number for "how negative": the scorer's sentiment, else the stars mapped onto -1..1."""
     if m.sentiment is not None:
@@ -260,34 +279,44 @@ def waiting(mentions: Sequence[Mention], now: datetime) -> tuple[Waiting, ...]:
 
 
 def answer_figures(
-    mentions: Sequence[Mention], first_responses: Mapping[int, datetime], now: datetime
+    mentions: Sequence[Mention],
+    first_responses: Mapping[int, datetime],
+    now: datetime,
+    promise: Promise | None = None,
+    followed_up: int = 0,
 ) -> AnswerFigures:
     """How fast and how fully the period's mentions were answered.
 
     The first response is the earliest of the platform reply (`answered_at`) and the first "responded"/"resolved"
-    event. A mention still unanswered but less than a day old is left out of the 24 h share: it can still make it.
+    event. "Within the promise" counts the complaints (what the promise covers: `monitor.workflow.is_complaint`)
+    against the deadline the inbox shows (`answer_due`: `promise` from first seen, in business hours when
+    configured); a complaint still unanswered whose deadline has not come is left out: it can still make it.
     """
+    promise = promise or Promise()
     considered = [m for m in mentions if m.status != "ignored"]
     delays: list[timedelta] = []
-    within_24h = due = 0
+    within = due = 0
     for m in considered:
         candidates = [t for t in (m.answered_at, first_responses.get(m.id or -1)) if t is not None]
         if not candidates and m.status in ANSWERED_STATUSES:
             candidates = [m.status_changed_at or m.published_at]
-        if candidates:
-            delay = max(min(candidates) - m.published_at, timedelta(0))
-            delays.append(delay)
-            within_24h += delay <= ANSWER_WITHIN
-            due += 1
-        elif now - m.published_at > ANSWER_WITHIN:
-            due += 1
+        first = min(candidates) if candidates else None
+        if first is not None:
+            delays.append(max(first - m.published_at, timedelta(0)))
+        deadline = answer_due(m, promise)
+        if deadline is None or (first is None and deadline > now):
+            continue
+        due += 1
+        within += first is not None and first <= deadline
     return AnswerFigures(
         considered=len(considered),
         answered=len(delays),
-        within_24h=within_24h,
+        within_promise=within,
         due=due,
         median_first_response=_median(delays),
-        resolved=sum(m.status == "resolved" for m in considered),
+        resolved=sum(m.status in ("resolved", "follow_up") for m in considered),
+        followed_up=followed_up,
+        promise=promise.describe(),
     )
 
 
@@ -380,9 +409,15 @@ def build_digest(
     zone: ZoneInfo,
     ignore_words: frozenset[str] = frozenset(),
     waiting_limit: int = 15,
+    promise: Promise | None = None,
+    followed_up: int = 0,
+    aspects: Aspects | None = None,
 ) -> DigestData:
     """`history`: the brand's mentions published before `end`, at least HISTORY_PERIODS back; `unanswered`: its
-    mentions waiting for an answer, any age; `voices`: mentions of this period per brand (own and competitors)."""
+    mentions waiting for an answer, any age; `voices`: mentions of this period per brand (own and competitors);
+    `promise`: [response] (`Config.promise`); `followed_up`: the brand's follow-ups done this period; `aspects`:
+    what complaints are about (the shipped aspects and [aspects]); `ignore_words`: the brand's name and terms, which
+    never count as an aspect."""
     start, prev_start = end - period, end - 2 * period
     current = period_figures(history, start, end)
     previous = period_figures(history, prev_start, start)
@@ -391,6 +426,17 @@ def build_digest(
     worst, best = extremes(this_period)
     pending = waiting([m for m in unanswered if m.brand == brand and m.published_at < now], now)
     negatives_before = [m for m in within(history, prev_start, start) if m.label == "negative"]
+    baseline_start = end - (BASELINE_PERIODS + 1) * period
+    negatives_baseline = [m for m in within(history, baseline_start, start) if m.label == "negative"]
+    recurring = themes(
+        [m for m in this_period if m.label == "negative"],
+        negatives_before,
+        negatives_baseline,
+        baseline_periods=BASELINE_PERIODS,
+        aspects=aspects or Aspects.packaged(),
+        ignore=ignore_words,
+        tone=_tone,
+    )
     return DigestData(
         brand=brand,
         zone=zone.key,
@@ -404,8 +450,8 @@ def build_digest(
         best=best,
         unanswered=pending[:waiting_limit],
         unanswered_total=len(pending),
-        answers=answer_figures(this_period, first_responses, now),
-        themes=themes([m for m in this_period if m.label == "negative"], negatives_before, ignore_words),
+        answers=answer_figures(this_period, first_responses, now, promise, followed_up),
+        themes=tuple(Complaint(t, _passage_quote(t)) for t in recurring),
         voices=share_of_voice(voices, brand, competitors),
         returning=returning_voices(this_period, [m for m in history if m.published_at < start]),
         daily=daily(history, end - CHART_PERIODS * period, end, zone),

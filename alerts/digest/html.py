@@ -20,7 +20,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from alerts import escape
-from alerts.digest.figures import LABELS, DigestData, PeriodFigures, Quote, period_unit
+from alerts.digest.figures import LABELS, Complaint, DigestData, PeriodFigures, Quote, period_unit
 
 CHART_ALT = "Daily mentions by sentiment, with the average star rating"
 LIST_COMMAND = "mention-monitor mentions list --status new"
@@ -86,11 +86,24 @@ def answer_lines(data: DigestData) -> list[str]:
     if not a.considered:
         return ["no mentions to answer this period"]
     median = age(a.median_first_response) if a.median_first_response is not None else "–"
-    return [
-        f"answered within 24 h: {pct(a.share_within_24h)} ({a.within_24h} of {a.due} due)",
+    lines = [
+        f"answered within the promise: {a.within_promise} of {a.due} ({pct(a.share_within_promise)}; {a.promise})",
         f"median time to first response: {median} (over {a.answered} answered)",
         f"resolved: {pct(a.resolved_share)} ({a.resolved} of {a.considered})",
     ]
+    if a.followed_up:
+        lines.append(f"follow-ups done: {a.followed_up}")
+    return lines
+
+
+def complaint_line(c: Complaint, unit: str) -> str:
+    """ "waiting: 7 negative mentions, up from 2.3 a week usually (3 the previous week)"."""
+    t = c.theme
+    head = f"{t.title}: {t.count} negative mention{'s' if t.count != 1 else ''}"
+    if t.new:
+        return f"{head}, new (none the previous {unit}, none usually)"
+    trend = {"up": "up from", "down": "down from", "about the same": "about the same as"}[t.trend()]
+    return f"{head}, {trend} {_usual(t.usual)} a {unit} usually ({t.previous} the previous {unit})"
 
 
 def _local(when: datetime, zone: str) -> str:
@@ -215,15 +228,12 @@ def _section_html(data: DigestData, image: str | None, note: str | None = None) 
     out.extend(f'<p style="{_P}margin-bottom:2px;">{_h(line)}</p>' for line in answer_lines(data))
     out.append(f'<h3 style="{_H3}">Recurring complaints</h3>')
     if data.themes:
-        items = [
-            f'<li style="{_P}margin-bottom:2px;">“{_h(t.phrase)}” in {t.count} negative mentions'
-            + (' <b style="color:#c0392b;">new</b>' if t.new else f" ({t.previous} in the previous {unit})")
-            + "</li>"
-            for t in data.themes
-        ]
-        out.append('<ul style="margin:0 0 8px 18px;padding:0;">' + "".join(items) + "</ul>")
+        for c in data.themes:
+            new = ' <b style="color:#c0392b;">new</b>' if c.theme.new else ""
+            out.append(f'<p style="{_P}margin-bottom:4px;"><b>{_h(complaint_line(c, unit))}</b>{new}</p>')
+            out.append(_quotes_html([c.quote], data.zone, LABEL_COLOURS["negative"]))
     else:
-        out.append(f'<p style="{_P}{_MUTED}">no phrase came back in two or more negative mentions</p>')
+        out.append(f'<p style="{_P}{_MUTED}">no complaint came back this {unit}</p>')
     if len(data.voices) > 1:
         out.append(f'<h3 style="{_H3}">Share of voice</h3>')
         rows = [
@@ -361,9 +371,12 @@ def _text_parts(datas: Sequence[DigestData], channel: str) -> tuple[list[str], l
         if data.unanswered_total > len(data.unanswered):
             lines.append(f"  +{data.unanswered_total - len(data.unanswered)} more: {LIST_COMMAND}")
         lines += ["Answers:", *(f"  {line}" for line in answer_lines(data)), "Recurring complaints:"]
-        for t in data.themes:
-            note = "new" if t.new else f"{t.previous} in the previous {unit}"
-            lines.append(f'  "{esc(t.phrase)}" in {t.count} negative mentions ({note})')
+        for c in data.themes:
+            lines.append(f"  {esc(complaint_line(c, unit))}")
+            lines.append(f'    "{esc(c.quote.excerpt)}"')
+            lines.append(f"      {esc(_quote_meta(c.quote, data.zone))}" + (f" {c.quote.url}" if c.quote.url else ""))
+        if not data.themes:
+            lines.append(f"  none came back this {unit}")
         if len(data.voices) > 1:
             voices = ", ".join(f"{esc(v.brand)} {pct(v.share)}" for v in data.voices)
             lines.append(f"Share of voice: {voices}")

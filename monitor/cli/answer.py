@@ -1,6 +1,6 @@
-"""`mention-monitor ack|respond|resolve|ignore|not-about-us ID [--note TEXT]` and `assign ID USER`: tell the monitor
-what was done about a mention. Through monitor/workflow.py, as the web inbox does, so both record the same events;
-the command line acts as the user "cli"."""
+"""`mention-monitor ack|respond|resolve|ignore|not-about-us|followed-up ID [--note TEXT]` and `assign ID USER`: tell
+the monitor what was done about a mention. Through monitor/workflow.py, as the web inbox does, so both record the same
+events; the command line acts as the user "cli"."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ ACTION_OF = {
     "resolve": "resolve",
     "ignore": "ignore",
     "not-about-us": "not-about-us",
+    "followed-up": "follow-up-done",
 }
 
 

@@ -32,11 +32,14 @@ def command(ctx: Context) -> int:
         out(f"  {name}: {config.redact(sender.redacted_url())} ({sender.channel})")
     out(f"rules ({len(config.rules)}):")
     for r in config.rules:
-        extra = f", unanswered after {format_duration(r.unanswered_after)}" if r.unanswered_after else ""
+        extra = f", unanswered after {r.unanswered_after}" if r.unanswered_after else ""
         if r.kind == "spike":
             window, baseline = format_duration(r.window), format_duration(r.baseline)
             extra = f", spike: {r.factor:g}x in {window} over {baseline}, at least {r.min_count}"
         out(f"  {r.name}: when {r.when!r} -> {', '.join(r.notify)} ({r.priority}{extra})")
+    after = config.response.follow_up_after
+    follow_up = f"; a resolved complaint back for a follow-up after {format_duration(after)}" if after else ""
+    out(f"response: an answer within {config.promise.describe()}{follow_up}")
     if config.digest:
         period = format_duration(config.digest.period)
         out(f"digest: {config.digest.schedule}, period {period} -> {', '.join(config.digest.notify)}")

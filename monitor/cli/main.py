@@ -23,6 +23,7 @@ from monitor.cli.context import Command, Context, UsageError
 from monitor.clock import Clock, SystemClock
 from monitor.config import Config, SecretMode, default_config_path, load_config
 from monitor.errors import ConfigError, MonitorError
+from monitor.model import STATUSES
 
 log = logging.getLogger("mention-monitor")
 
@@ -47,9 +48,10 @@ def parser() -> argparse.ArgumentParser:
     mentions = sub.add_parser("mentions", help="stored mentions")
     msub = mentions.add_subparsers(dest="mentions_command", required=True, metavar="SUBCOMMAND")
     listing = msub.add_parser("list", help="list stored mentions, newest first")
-    listing.add_argument("--status", choices=["new", "alerted", "acknowledged", "responded", "resolved", "ignored"])
+    listing.add_argument("--status", choices=STATUSES, help="irrelevant: held back as not about the brand, and why")
     listing.add_argument("--since", help="only mentions published within this duration, e.g. 7d")
     listing.add_argument("--brand")
+    listing.add_argument("--aspect", help="only complaints about this aspect (waiting, staff, price, app...)")
     listing.add_argument("--limit", type=int, default=200)
     listing.add_argument("--json", action="store_true", help="a JSON array (the scripting interface)")
     show = msub.add_parser("show", help="one mention: its whole text, its author's other mentions, timeline and notes")
@@ -62,10 +64,16 @@ def parser() -> argparse.ArgumentParser:
         ("resolve", "mark a mention resolved: done"),
         ("ignore", "mark a mention ignored: needs no answer"),
         ("not-about-us", "hold back a mention that is not about the brand (a homonym); teaches the brand's matching"),
+        ("followed-up", "a complaint back for a follow-up: the customer was asked whether all is well (resolved)"),
     ):
         cmd = sub.add_parser(verb, help=text)
         cmd.add_argument("mention_id", type=int, metavar="MENTION_ID")
         cmd.add_argument("--note", default="", help="why: kept as a note on the mention")
+    about = sub.add_parser(
+        "about-us", help="bring back a mention held back as not about the brand (status new); teaches its matching"
+    )
+    about.add_argument("mention_id", type=int, metavar="MENTION_ID")
+    about.add_argument("--note", default="", help="why: kept as a note on the mention")
     assign = sub.add_parser("assign", help="give a mention to a user (its escalation goes to them first)")
     assign.add_argument("mention_id", type=int, metavar="MENTION_ID")
     assign.add_argument("user", metavar="USER", help="a user's name (see `users list`), or - for nobody")
@@ -107,6 +115,11 @@ def parser() -> argparse.ArgumentParser:
 
     score = sub.add_parser("score", help="score texts from stdin with the daemon's scorer")
     score.add_argument("--jsonl", action="store_true", required=True, help='JSON lines {"text": ..., "rating": ...}')
+
+    match = sub.add_parser("match", help="which brand texts from stdin are about, as the daemon decides, and why")
+    match.add_argument(
+        "--jsonl", action="store_true", required=True, help='JSON lines {"title": ..., "text": ..., "url": ...}'
+    )
     return p
 
 
@@ -122,12 +135,15 @@ MODULES = {
     "resolve": "answer",
     "ignore": "answer",
     "not-about-us": "answer",
+    "about-us": "about",
+    "followed-up": "answer",
     "assign": "answer",
     "users": "users",
     "rules": "rules_test",
     "digest": "digest",
     "test-alert": "test_alert",
     "score": "score",
+    "match": "match",
     "migrate-db": "migrate_db",
 }
 
@@ -160,10 +176,13 @@ NO_SECRETS = frozenset(
         "resolve",
         "ignore",
         "not-about-us",
+        "about-us",
+        "followed-up",
         "assign",
         "users",
         "rules",
         "score",
+        "match",
         "migrate-db",
     }
 )

@@ -20,6 +20,7 @@ from monitor.errors import MonitorError
 from monitor.model import Mention
 from monitor.service.app import open_db
 from monitor.storage.mentions import Mentions
+from monitor.storage.relevance import Relevance
 
 
 def command(ctx: Context) -> int:
@@ -32,15 +33,20 @@ def listing(ctx: Context) -> int:
     since = ctx.clock.now() - ctx.duration("--since", args.since) if args.since else None
     db = open_db(config)
     try:
-        rows = Mentions(db).list(status=args.status, since=since, brand=args.brand, limit=args.limit)
+        aspect = args.aspect.strip().casefold() if args.aspect else None
+        rows = Mentions(db).list(status=args.status, since=since, brand=args.brand, limit=args.limit, aspect=aspect)
+        # Held back as not about the brand: why (`mention-monitor about-us ID` brings one back).
+        held = Relevance(db).reasons([m.id for m in rows if m.id is not None and m.status == "irrelevant"])
     finally:
         db.close()
     if args.json:
-        _json([m.as_json() for m in rows])
+        _json([{**m.as_json(), **({"reason": held[m.id]} if m.id in held else {})} for m in rows])
         return 0
     out(MENTION_HEADER)
     for m in rows:
         out(mention_row(m))
+        if m.id in held:
+            out(f"{'':7}held back: {held[m.id]}")
     out(f"({len(rows)} mentions)")
     return 0
 
@@ -96,6 +102,8 @@ def _text(mention: Mention, earlier: list[Mention], moments: list[workflow.Momen
     sentiment = f"{m.sentiment:+.2f}" if m.sentiment is not None else "-"
     out(f"  rating     {stars}   sentiment {sentiment} ({m.label})   language {m.language or '-'}")
     out(f"  status     {m.status}   assignee {m.assignee or '-'}   answered {at(m.answered_at)}")
+    if m.aspects:
+        out(f"  aspects    {', '.join(m.aspects)}")
     out()
     for line in (m.text or m.title).splitlines():
         out(f"  {line}" if line.strip() else "")

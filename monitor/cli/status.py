@@ -6,6 +6,7 @@ from monitor.cli.context import Context
 from monitor.cli.present import ago, out
 from monitor.service.app import open_db
 from monitor.storage.digests import Digests
+from monitor.storage.instances import Instances
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
 from monitor.storage.schedule import Schedule
@@ -40,6 +41,13 @@ def command(ctx: Context) -> int:
         digest = Digests(db).last_sent()
         out(f"last digest: {ago(digest[0], now)} to {digest[1]}" if digest else "last digest: never")
         out(f"mentions stored: {Mentions(db).count()}")
+        instances = Instances(db).all(now)
+        out(f"instances: {len(instances) or 'none running'}")
+        for i in instances:
+            held = ", ".join(i.leases) or "nothing"
+            claims = f", {i.outbox_claims} outbox rows" if i.outbox_claims else ""
+            beat, since = ago(i.heartbeat_at, now), ago(i.started_at, now)
+            out(f"  {i.id:40} heartbeat {beat:14} up since {since:14} holds {held}{claims}")
     finally:
         db.close()
     return 0

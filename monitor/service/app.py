@@ -18,12 +18,14 @@ from alerts.delivery import Deliverer, Sender
 from alerts.digest.job import DigestJob
 from alerts.digest.schedule import parse_schedule
 from alerts.notices import Notices, SourceWatch
+from monitor.aspects import Aspects
 from monitor.clock import Clock
 from monitor.config import Config, SourceKinds, load_config
 from monitor.errors import ConfigError
 from monitor.matching import BrandMatcher
 from monitor.pipeline import Pipeline
 from monitor.sentiment import Scorer, build_scorer
+from monitor.service.cluster import Cluster
 from monitor.service.web.site import Site, make_site
 from monitor.storage import Database, open_database
 from monitor.storage.events import Events
@@ -31,6 +33,7 @@ from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
 from monitor.storage.schedule import Schedule
 from rules.engine import CompiledRule, RuleEngine, compile_rules
+from rules.followups import follow_up_timer
 from rules.spikes import SpikeRule, SpikeWatcher, compile_spikes
 from sources import source_kinds
 from sources.base import Source
@@ -96,6 +99,7 @@ class App:
     rng: random.Random
     site: Site | None = None  # the web inbox's view of this app, when [web] is configured
     digest: DigestJob | None = None
+    cluster: Cluster | None = None  # this process among the instances sharing the database
 
     @property
     def config(self) -> Config:
@@ -142,7 +146,7 @@ def build(
     outbox, events, mentions = Outbox(db), Events(db), Mentions(db)
     own = [b for b in config.brands if b.role == "own"]
     competitors = [b for b in config.brands if b.role == "competitor"]
-    matcher = BrandMatcher([(b.name, b.terms, b.exclude) for b in [*own, *competitors]])
+    matcher = BrandMatcher.from_config([*own, *competitors])
     engine = RuleEngine(
         checked.rules,
         destinations=config.destinations,
@@ -152,10 +156,15 @@ def build(
         outbox=outbox,
         events=events,
         mentions=mentions,
+        follow_ups=follow_up_timer(config, db),
     )
-    pipeline = Pipeline(db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention)
+    pipeline = Pipeline(
+        db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention, aspects=Aspects.packaged(config.aspects)
+    )
     spikes = SpikeWatcher(checked.spikes, brands=[b.name for b in own], destinations=dict(config.destinations), db=db)
-    site = make_site(db, clock, config.web, [b.name for b in own]) if config.web is not None else None
+    site = make_site(db, clock, config.web, [b.name for b in own], config.promise) if config.web is not None else None
+    # One instance at a time per piece of work when several share the database (PostgreSQL).
+    cluster = Cluster(db, poll_ttl=config.monitor.request_deadline * 2 + timedelta(seconds=15))  # fetch + parse
     deliverer = Deliverer(
         db=db,
         destinations=config.destinations,
@@ -164,6 +173,7 @@ def build(
         escalation_rules={r.name: r.unanswered_after for r in checked.rules if r.unanswered_after is not None},
         ack_link=site.links.link if site is not None else None,
         templates=config.alerts.templates,
+        may_deliver=cluster.may_deliver,
     )
     http = HttpFetcher(
         user_agent=config.monitor.user_agent,
@@ -194,4 +204,5 @@ def build(
         rng or random.Random(),
         site,
         DigestJob(db, config, checked.senders) if config.digest is not None else None,
+        cluster,
     )

@@ -39,7 +39,18 @@ class CycleReport:
     source_notices: int = 0
 
 
-async def poll_one(app: App, source_name: str) -> PollOutcome:
+async def poll_one(app: App, source_name: str, *, if_due: bool = True) -> PollOutcome | None:
+    """Poll one source, unless another instance is polling it (or, with `if_due`, just did): None then."""
+    if app.cluster is not None and not app.cluster.may_poll(source_name, app.clock.now(), if_due=if_due):
+        return None
+    try:
+        return await _poll(app, source_name)
+    finally:
+        if app.cluster is not None:
+            app.cluster.polled(source_name)
+
+
+async def _poll(app: App, source_name: str) -> PollOutcome:
     source = next(s for s in app.checked.sources if s.name == source_name)
     return await poll(
         source,
@@ -54,13 +65,16 @@ async def poll_one(app: App, source_name: str) -> PollOutcome:
 
 
 async def timers(app: App, *, flush: bool) -> CycleReport:
+    """Escalations, spikes, source health and the digest (by one instance of the cluster), then delivery (each
+    destination by one instance)."""
     now = app.clock.now()
     report = CycleReport()
-    report.escalations = app.engine.escalate(now)
-    report.spikes = app.spikes.check(now)
-    report.source_notices = app.source_watch.check(now)
-    if app.digest is not None:
-        await app.digest.tick(now)
+    if app.cluster is None or app.cluster.may_run_timers(now):
+        report.escalations = app.engine.escalate(now)
+        report.spikes = app.spikes.check(now)
+        report.source_notices = app.source_watch.check(now)
+        if app.digest is not None:
+            await app.digest.tick(now)
     delivery = await app.deliverer.deliver_due(app.clock.now(), flush=flush)
     report.delivered = delivery.sent_items
     return report
@@ -69,9 +83,15 @@ async def timers(app: App, *, flush: bool) -> CycleReport:
 async def run_once(app: App) -> CycleReport:
     """`run --once`: poll every enabled source now, apply rules and due timers, deliver what is pending, return."""
     names = [s.name for s in app.checked.sources if s.config.enabled]
-    outcomes = await asyncio.gather(*(poll_one(app, n) for n in names))
-    report = await timers(app, flush=True)
-    report.polled = list(outcomes)
+    if app.cluster is not None:
+        app.cluster.join(app.clock.now())
+    try:
+        outcomes = await asyncio.gather(*(poll_one(app, n, if_due=False) for n in names))
+        report = await timers(app, flush=True)
+    finally:
+        if app.cluster is not None:
+            app.cluster.leave()
+    report.polled = [o for o in outcomes if o is not None]
     return report
 
 
@@ -91,7 +111,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._reload = False
-        self._inflight: dict[str, asyncio.Task[PollOutcome]] = {}
+        self._inflight: dict[str, asyncio.Task[PollOutcome | None]] = {}
         self.app: App | None = None  # the running configuration's app (replaced on reload)
         self.web_port = 0  # where the web inbox listens, once started
 
@@ -132,16 +152,17 @@ class Daemon:
             app.db.location,
         )
         self.notifier.ready(f"watching {len(app.checked.sources)} sources")
+        if app.cluster is not None:
+            app.cluster.join(self.clock.now())
         try:
             while not self._stop.is_set():
                 if self._reload:
                     app = self.app = await self._reloaded(app)
-                self._start_due(app)
                 try:
-                    await timers(app, flush=False)
-                except MonitorError as exc:
-                    log.error("rule timers or delivery failed: %s", exc)
-                await self._sleep(app)
+                    await self._tick(app)
+                except MonitorError as exc:  # the database went away (PostgreSQL restarting): next tick retries
+                    log.error("this round failed, retrying in %gs: %s", TICK, exc)
+                    await self._pause(TICK)
         finally:
             self.notifier.stopping()
             await self._drain(STOP_GRACE)
@@ -149,10 +170,25 @@ class Daemon:
                 watchdog.cancel()
             if web is not None:
                 await web.close()
+            if app.cluster is not None:
+                try:
+                    app.cluster.leave()  # what it held is free for the others at once
+                except MonitorError as exc:
+                    log.warning("could not leave the cluster cleanly: %s", exc)
             await app.aclose()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             log.info("stopped")
+
+    async def _tick(self, app: App) -> None:
+        if app.cluster is not None:
+            app.cluster.beat(self.clock.now())
+        self._start_due(app)
+        try:
+            await timers(app, flush=False)
+        except MonitorError as exc:
+            log.error("rule timers or delivery failed: %s", exc)
+        await self._sleep(app)
 
     def _start_due(self, app: App) -> None:
         enabled = [s.name for s in app.checked.sources if s.config.enabled]
@@ -163,11 +199,11 @@ class Daemon:
             self._inflight[name] = task
             task.add_done_callback(lambda t, n=name: self._done(n, t))  # type: ignore[misc]
 
-    def _done(self, name: str, task: asyncio.Task[PollOutcome]) -> None:
+    def _done(self, name: str, task: asyncio.Task[PollOutcome | None]) -> None:
         self._inflight.pop(name, None)
         if not task.cancelled() and task.exception() is None:
             outcome = task.result()
-            if outcome.ok and outcome.report and outcome.report.new:
+            if outcome is not None and outcome.ok and outcome.report and outcome.report.new:
                 log.info("%s: %d new mentions", name, len(outcome.report.new))
                 self._wake.set()  # deliver what the new mentions queued without waiting for the tick
         elif not task.cancelled():
@@ -179,6 +215,10 @@ class Daemon:
         delay = TICK
         if next_due is not None:
             delay = min(delay, max(0.5, (next_due - app.clock.now()).total_seconds()))
+        await self._pause(delay)
+
+    async def _pause(self, delay: float) -> None:
+        """Sleep up to `delay` seconds; a stop, a reload or new mentions wake it early."""
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=delay)

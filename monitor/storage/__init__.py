@@ -7,7 +7,8 @@ rows are read as `row["column"]`, and every driver error becomes a StorageError 
 password). The repositories hold the statements of one idea each and never ask which backend they run on:
 `mentions` (and sightings), `schedule` (sources' schedule and health), `outbox` (alerts waiting, the notification
 log, destinations' health, claims for delivery), `events` (the audit trail), `digests`, `spikes` (cool-downs),
-`users`, `notes`, `leases` and `instances` (several instances on one database).
+`users`, `notes`, `leases` and `instances` (several instances on one database), `timers` (how far the rule timer's
+escalation steps and follow-up pass have read) and `followups` (resolved complaints back once for a follow-up).
 
 How one SQL serves both:
 - The repositories write SQLite's `?` placeholders; the PostgreSQL backend turns them into psycopg's `%s`

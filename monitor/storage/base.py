@@ -107,6 +107,8 @@ class Database(ABC):
     # Appended to a `SELECT ... LIMIT n` that picks rows to claim: PostgreSQL skips rows another instance is
     # claiming at this moment instead of waiting for it; SQLite has one writer at a time, so there is nothing to skip.
     skip_locked: ClassVar[str] = ""
+    # Whether several daemons may share the database (PostgreSQL). SQLite has one daemon, held by its writer lock.
+    shared: ClassVar[bool] = False
 
     def __init__(self, location: str) -> None:
         self.location = location
@@ -144,6 +146,12 @@ class Database(ABC):
     @abstractmethod
     def reset_sequences(self) -> None:
         """After rows were inserted with their ids (a copy): the next generated id follows the largest one."""
+
+    def exclusive(self, key: str) -> None:
+        """Inside a transaction: no other transaction holding the same `key` runs until this one ends. SQLite's
+        writer is one at a time already (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory lock, so
+        two instances storing the same story from two feeds at once still store it once."""
+        return None  # SQLite: nothing to do
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         return list(self.execute(sql, params).fetchall())

@@ -49,6 +49,10 @@ class Leases:
     def release_all(self, holder: str) -> int:
         return self.db.execute("DELETE FROM leases WHERE holder = ?", (holder,)).rowcount
 
+    def release_all_but(self, holder: str) -> int:
+        """Free every lease another holder has (a single daemon starting after a crash: no one else is left)."""
+        return self.db.execute("DELETE FROM leases WHERE holder != ?", (holder,)).rowcount
+
     def held_by(self, holder: str, now: datetime | None = None) -> list[str]:
         """The names `holder` holds (with `now`: only those that have not expired), sorted."""
         if now is None:

@@ -47,6 +47,9 @@ class Mentions:
         `url` is only given where it identifies one story (a news article); review and comment sources often give
         every item the same page URL, so for them only the id and the content fingerprint count.
         """
+        self.db.exclusive(f"mention:{fingerprint}")  # another instance storing the same story waits for us
+        if url:
+            self.db.exclusive(f"mention-url:{url}")
         row = self.db.one(
             "SELECT mention_id FROM sightings WHERE source = ? AND external_id = ?", (source, external_id)
         )
@@ -72,7 +75,7 @@ class Mentions:
         row = self.db.one(
             "INSERT INTO mentions (source, kind, external_id, url, title, text, author, published_at, fetched_at, "
             "language, rating, rating_scale, brand, sentiment, label, status, status_changed_at, fingerprint, "
-            "engagement, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "engagement, answered_at, aspects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
             (
                 m.source,
@@ -95,6 +98,7 @@ class Mentions:
                 m.fingerprint,
                 json.dumps(m.engagement, sort_keys=True),
                 to_db(m.answered_at),
+                json.dumps(list(m.aspects)),
             ),
         )
         assert row is not None
@@ -114,12 +118,20 @@ class Mentions:
         until: datetime | None = None,
         brand: str | None = None,
         limit: int | None = None,
+        held: bool = False,  # with the mentions held back as not about the brand
+        aspect: str | None = None,
     ) -> MentionList:
         clauses: list[str] = []
         params: list[str | None] = []
+        if aspect:
+            # A JSON array of names: the quoted name, with LIKE's wildcards escaped ("order_delivery" has one).
+            clauses.append("aspects LIKE ? ESCAPE '\\'")
+            params.append("%" + json.dumps(aspect).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         if status:
             clauses.append("status = ?")
             params.append(status)
+        elif not held:  # held back as not about the brand: only when asked for (spikes, digests skip them)
+            clauses.append("status != 'irrelevant'")
         if since:
             clauses.append("published_at >= ?")
             params.append(to_db(since))
@@ -138,6 +150,21 @@ class Mentions:
         rows = self.db.query(
             f"SELECT * FROM mentions WHERE status IN ({marks(statuses)}) ORDER BY published_at",  # noqa: S608
             statuses,
+        )
+        return [_mention(r) for r in rows]
+
+    def seen_between(
+        self, after: datetime, until: datetime, *, after_id: int | None = None, limit: int = 500
+    ) -> MentionList:
+        """A page of the mentions first seen after `after` and at or before `until`, oldest first (by first-seen,
+        then id); the next page: `after` and `after_id` of the last one returned. What an escalation timer reads,
+        through the first-seen index (migration 0008) alone: a status condition here would tempt SQLite's planner
+        onto the status index, which holds nearly every mention, so the caller picks statuses from the page."""
+        later = "fetched_at > ?" if after_id is None else "fetched_at >= ? AND (fetched_at > ? OR id > ?)"
+        params: tuple[object, ...] = (to_db(after),) if after_id is None else (to_db(after), to_db(after), after_id)
+        rows = self.db.query(
+            f"SELECT * FROM mentions WHERE {later} AND fetched_at <= ? ORDER BY fetched_at, id LIMIT ?",  # noqa: S608
+            (*params, to_db(until), limit),
         )
         return [_mention(r) for r in rows]
 
@@ -265,4 +292,5 @@ def _mention(row: Row) -> Mention:
         answered_at=from_db(row["answered_at"]),
         status_changed_at=from_db(row["status_changed_at"]),
         assignee=row["assignee"],
+        aspects=tuple(json.loads(row["aspects"] or "[]")),
     )

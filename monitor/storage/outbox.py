@@ -180,6 +180,13 @@ class Outbox:
         """Every key ever queued for `rule`: one query per timer tick instead of one per mention and destination."""
         return {r["key"] for r in self.db.query("SELECT key FROM outbox WHERE rule = ?", (rule,))}
 
+    def known(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` were ever queued (the escalation timers' "already told" check, through the key index)."""
+        if not keys:
+            return set()
+        rows = self.db.query(f"SELECT key FROM outbox WHERE key IN ({marks(keys)})", tuple(keys))  # noqa: S608
+        return {r["key"] for r in rows}
+
     def destinations_due(self, now: datetime, *, holder: str | None = None) -> list[str]:
         """Destinations with rows due; with `holder`, only rows that instance may claim (see claim_due)."""
         if holder is None:

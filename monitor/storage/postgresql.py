@@ -59,6 +59,7 @@ _TYPES = {
 class PostgresDatabase(Database):
     backend = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    shared = True
 
     def __init__(
         self, url: str, settings: Mapping[str, Any], location: str, secrets: Sequence[str], *, pool_size: int
@@ -162,6 +163,9 @@ class PostgresDatabase(Database):
             except psycopg.Error as exc:
                 raise self._error(exc) from exc
             return _Result(cursor.rowcount, rows)
+
+    def exclusive(self, key: str) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
 
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         query = translate(sql, named=False)

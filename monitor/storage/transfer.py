@@ -29,9 +29,12 @@ ORDER = (
     "users",
     "notes",
     "login_failures",
-    "instances",
-    "leases",
 )
+
+# What running daemons hold (their registrations and leases): not data. migrate-db runs only while no daemon uses the
+# SQLite file (it takes the writer lock), so whatever is in these tables is stale, and copied it would stall the
+# new cluster until the leases expired.
+RUNTIME = ("instances", "leases")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ def copy_database(
     for table, columns in schema.items():
         if [c.name for c in columns] != [c.name for c in theirs.get(table, ())]:
             raise StorageError(f"table {table} has other columns in {target.location}")
-    tables = tables_in_order(list(schema))
+    tables = tables_in_order([t for t in schema if t not in RUNTIME])
     filled = {t: n for t in tables if (n := target.count(t))}
     if filled:
         held = ", ".join(f"{n} {t}" for t, n in filled.items())

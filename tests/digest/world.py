@@ -50,7 +50,13 @@ class StarScorer:
     """
 
     def score(
-        self, text: str, *, rating: float | None = None, rating_scale: float | None = None, language: str | None = None
+        self,
+        text: str,
+        *,
+        rating: float | None = None,
+        rating_scale: float | None = None,
+        language: str | None = None,
+        target: object = None,
     ) -> Score:
         if rating is None:
             return Score(0.0, "neutral", language or "en")

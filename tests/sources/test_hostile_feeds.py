@@ -448,7 +448,7 @@ def _poll_all(cases: list[Case], folder: Path, *, deadline: str, max_body: int) 
             tracemalloc.stop()
             logging.getLogger().removeHandler(records)
         try:
-            stored = app.pipeline.mentions.list()
+            stored = app.pipeline.mentions.list(held=True)
             names = [*(c.slug for c in cases), "good"]
             health = {name: app.schedule.health(name) for name in names}
         finally:

@@ -6,22 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from monitor.storage.base import BACKENDS
 from monitor.storage.database import Database, open_database
-from tests.storage.postgres import SERVER, TestDatabase
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[TestDatabase]:
-    try:
-        database = TestDatabase().create()
-    except psycopg.Error as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {SERVER} ({exc}); the storage suite runs against it too")
-    yield database
-    database.drop()
+from tests.storage.postgres import TestDatabase
 
 
 @pytest.fixture(params=BACKENDS)

@@ -41,6 +41,7 @@ DONE = {
     "not-about-us": "Marked not about us.",
     "note": "Note added.",
     "assign": "Assignment saved.",
+    "follow-up-done": "Followed up.",
 }
 
 
@@ -75,6 +76,7 @@ async def inbox(request: Request) -> Response:
     restriction = who.user.restriction
     rows, total = mentions.inbox(view, brands=restriction)
     waiting = mentions.inbox(InboxQuery(attention=True, per_page=1), brands=restriction)[1]
+    follow_ups = mentions.inbox(InboxQuery(status="follow_up", per_page=1), brands=restriction)[1]
     kept = {k: v for k, v in q.items() if k != "page" and v}
     return page(
         request,
@@ -83,6 +85,8 @@ async def inbox(request: Request) -> Response:
         rows=rows,
         total=total,
         waiting=waiting,
+        follow_ups=follow_ups,
+        mine=view.assignee == who.user.name and not view.attention,  # the "Mine" tab: assigned to the viewer
         view=view,
         filters=kept,
         page_number=number + 1,
@@ -181,15 +185,18 @@ async def act(request: Request) -> Response:
     if action not in workflow.ACTIONS:
         return message(request, 400, "Unknown action", "That button does not exist.")
     assert access.mention.id is not None
-    workflow.act(
-        site.db,
-        access.mention.id,
-        action,
-        now=site.clock.now(),
-        actor=_actor(access),
-        note=str(fields.get("note") or "")[:MAX_NOTE],
-        via="the web inbox" if access.visitor.user else "the link in an alert",
-    )
+    try:
+        workflow.act(
+            site.db,
+            access.mention.id,
+            action,
+            now=site.clock.now(),
+            actor=_actor(access),
+            note=str(fields.get("note") or "")[:MAX_NOTE],
+            via="the web inbox" if access.visitor.user else "the link in an alert",
+        )
+    except workflow.NotWaiting:
+        return _back(access, "")  # "Followed up" pressed twice: the first press did it, the page shows it
     return _back(access, action)
 
 

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.clock import Clock
 from monitor.config import Web
+from monitor.hours import Promise
 from monitor.service.web.links import MentionLinks
 from monitor.service.web.sessions import COOKIE, Session, Sessions
 from monitor.service.web.view import environment
@@ -48,9 +49,12 @@ class Site:
     links: MentionLinks
     sessions: Sessions
     env: Environment
+    promise: Promise  # [response]: when an answer is due (the inbox's "5 h left to answer")
 
 
-def make_site(db: Database, clock: Clock, web: Web, brands: list[str]) -> Site:
+def make_site(db: Database, clock: Clock, web: Web, brands: list[str], promise: Promise | None = None) -> Site:
+    """`promise`: `Config.promise`; None is the promise without [response] (24 h by the wall clock)."""
+    promise = promise or Promise()
     return Site(
         db=db,
         clock=clock,
@@ -58,7 +62,8 @@ def make_site(db: Database, clock: Clock, web: Web, brands: list[str]) -> Site:
         brands=brands,
         links=MentionLinks(web.secret, web.public_url, web.link_ttl, clock),
         sessions=Sessions(web.secret, web.session_ttl, clock, secure=web.public_url.startswith("https://")),
-        env=environment(),
+        env=environment(promise),
+        promise=promise,
     )
 
 

@@ -7,11 +7,13 @@ link only when it is http(s).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alerts import escape
+from monitor.hours import Promise
 from monitor.model import Mention
 from monitor.workflow import deadline
 
@@ -64,9 +66,9 @@ def tone(mention: Mention) -> str:
     return mention.label
 
 
-def due(mention: Mention, now: datetime) -> tuple[str, bool] | None:
-    """("5 h left", False) or ("overdue by 2 h", True), for a mention that needs an answer."""
-    when = deadline(mention)
+def due(mention: Mention, now: datetime, promise: Promise) -> tuple[str, bool] | None:
+    """("5 h left", False) or ("overdue by 2 h", True), for a mention that needs an answer ([response])."""
+    when = deadline(mention, promise)
     if when is None:
         return None
     if when >= now:
@@ -88,7 +90,8 @@ def first_words(mention: Mention) -> str:
     return line(mention.text or mention.title, ROW_TEXT)
 
 
-def environment() -> Environment:
+def environment(promise: Promise) -> Environment:
+    """The pages' Jinja2 environment; `due(m, now)` in a template counts with `promise` ([response])."""
     env = Environment(
         loader=PackageLoader("monitor.service.web", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -96,5 +99,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(line=line, text=text, safe_url=escape.safe_url)
-    env.globals.update(ago=ago, stars=stars, score=score, tone=tone, due=due, first_words=first_words, span=span)
+    env.globals.update(ago=ago, stars=stars, score=score, tone=tone, first_words=first_words, span=span)
+    env.globals["due"] = functools.partial(due, promise=promise)
     return env
