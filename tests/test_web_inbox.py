@@ -211,8 +211,8 @@ def test_a_user_restricted_to_one_brand_sees_only_that_brand(inbox: Served, phon
     assert "Acme: cold coffee" in listed and "Blue Bottle" not in listed
     answer = phone.goto(f"{inbox.url}/m/{theirs.id}")
     assert answer is not None and answer.status == 403
-    csrf = phone.context.cookies()  # the session cookie is HttpOnly: scripts cannot read it
-    assert all(c["httpOnly"] for c in csrf if c["name"] == "mm_session")
+    cookies = phone.context.cookies()  # the session cookie is HttpOnly: scripts cannot read it
+    assert all(c["httpOnly"] for c in cookies if c["name"] == "mm_session")
     phone.goto(f"{inbox.url}/m/{ours.id}")
     phone.click("button[value=acknowledge]")
     assert Mentions(inbox.db).get(ours.id).status == "acknowledged"  # type: ignore[arg-type,union-attr]

@@ -171,11 +171,6 @@ class Outbox:
         row = self.db.one("SELECT * FROM outbox WHERE key = ?", (key,))
         return _row(row) if row is not None else None
 
-    def of_mention(self, mention_id: int) -> list[OutboxRow]:
-        """Every alert about one mention, queued or sent, oldest first (the mention page's timeline)."""
-        rows = self.db.query("SELECT * FROM outbox WHERE mention_id = ? ORDER BY created_at, id", (mention_id,))
-        return [_row(r) for r in rows]
-
     def keys_for_rule(self, rule: str) -> set[str]:
         """Every key ever queued for `rule`: one query per timer tick instead of one per mention and destination."""
         return {r["key"] for r in self.db.query("SELECT key FROM outbox WHERE rule = ?", (rule,))}

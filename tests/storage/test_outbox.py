@@ -54,7 +54,6 @@ def test_a_key_is_queued_once(db: Database) -> None:
         None,
         None,
     )
-    assert outbox.of_mention(mention.id or 0) == [row]
     assert outbox.keys_for_rule("bad review") == {"m1:bad review:owner_phone"}
     assert outbox.find("nothing") is None
 

@@ -6,7 +6,6 @@ link an alert carried for that one mention (links.py). Without either, a GET is 
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -17,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from monitor import workflow
 from monitor.model import STATUSES, Mention
 from monitor.service.web.links import Refused
+from monitor.service.web.sessions import matches
 from monitor.service.web.site import Site, Visitor, message, page, site_of, visitor
 from monitor.storage.mentions import InboxQuery, Mentions
 from monitor.storage.notes import MAX_NOTE
@@ -164,13 +164,9 @@ async def _posted(request: Request) -> tuple[Site, Access | Response, FormData]:
     fields = await request.form(max_files=0, max_fields=10, max_part_size=64 * 1024)
     token = str(fields.get("k") or "") or None
     access = _access(request, site, int(request.path_params["mention_id"]), token)
-    if isinstance(access, Access) and not _csrf_ok(access, str(fields.get("csrf") or "")):
+    if isinstance(access, Access) and not matches(access.csrf, str(fields.get("csrf") or "")):
         return site, message(request, 403, "Form expired", "This form has expired. Open the page again."), fields
     return site, access, fields
-
-
-def _csrf_ok(access: Access, value: str) -> bool:
-    return bool(value) and hmac.compare_digest(access.csrf, value)
 
 
 def _actor(access: Access) -> str:

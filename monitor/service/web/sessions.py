@@ -30,7 +30,12 @@ class Session:
     fresh: bool = False  # made for this request: the response must set the cookie
 
     def csrf_ok(self, value: str | None) -> bool:
-        return bool(value) and hmac.compare_digest(self.csrf, value or "")
+        return matches(self.csrf, value)
+
+
+def matches(expected: str, value: str | None) -> bool:
+    """Whether a form carried the CSRF value its page was given (compared in constant time)."""
+    return bool(value) and hmac.compare_digest(expected, value or "")
 
 
 class Sessions:

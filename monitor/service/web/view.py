@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from alerts import escape
+from alerts import escape, reasons
 from monitor.hours import Promise
 from monitor.model import Mention
 from monitor.workflow import deadline
@@ -42,11 +42,9 @@ def ago(when: datetime | None, now: datetime) -> str:
 
 
 def stars(mention: Mention) -> str | None:
-    if mention.rating is None:
-        return None
-    scale = mention.rating_scale or float(STARS)
-    shown = max(0, min(STARS, round(mention.rating / scale * STARS))) if scale > 0 else 0
-    return "★" * shown + "☆" * (STARS - shown)
+    """The rating as five stars, counted as the alerts count them (alerts.reasons.stars)."""
+    shown = reasons.stars(mention)
+    return None if shown is None else "★" * shown + "☆" * (STARS - shown)
 
 
 def score(mention: Mention) -> str:
