@@ -29,6 +29,12 @@ The message key (see delivery.py) travels as a header where the plugin sends hea
 for the JSON, XML and form webhooks and the other HTTP plugins with custom headers, `X-Mention-Monitor-Key` for
 e-mail. (Apprise writes the e-mail Message-ID itself, a fresh one per send, so it cannot carry the key.)
 
+Retry-After: Apprise's HTTP plugins keep the response to themselves, so a 429 or 503 that says how long to wait
+would be retried on our backoff alone. Every request they make goes through `requests.Session.send`, which
+`_hear_answers()` wraps (once per process, a pass-through outside `send()`) to note each answer's status and
+Retry-After for the `send()` running in that context; a retryable failure carries the header's value in
+`SendResult.retry_after`, and delivery (which owns the clock) reads it and waits at least that long, up to a cap.
+
 Time: HTTP plugins take `cto`/`rto` URL arguments (connect/read timeouts, 4 s each by default), the email plugin a
 15 s socket timeout; on top, every call has an overall deadline (`timeout`), after which Apprise reports TIMEOUT
 and abandons the worker. A timed-out send may still arrive: it is reported retryable, and the receiving side may
@@ -37,14 +43,17 @@ see it twice.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import apprise
+import requests
 from apprise import AppriseResultStatus
 from apprise.attachment.memory import AttachMemory
 
@@ -64,6 +73,7 @@ _CONNECTION = re.compile(r"connection error|timed out|timeout|refused|unreachabl
 _TOKEN_SPLIT = re.compile(r"[/:@?&=#,;+\s]+")
 KEY_HEADER = "Idempotency-Key"
 EMAIL_KEY_HEADER = "X-Mention-Monitor-Key"
+_RETRY_AFTER_MAX = 64  # characters of a Retry-After value kept: a number of seconds or an HTTP-date
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,47 @@ class SendResult:
     ok: bool
     retryable: bool
     detail: str  # never contains a secret of the destination's URL
+    # A retryable failure's Retry-After, as the destination sent it (seconds or an HTTP-date; the caller reads it
+    # against its clock): None when it did not say.
+    retry_after: str | None = None
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    retry_after: str | None
+
+
+# The HTTP answers of the send() running in this context (None outside one). Apprise runs each plugin in a worker
+# thread with a copy of the caller's context, which holds this same list.
+_ANSWERS: contextvars.ContextVar[list[_Answer] | None] = contextvars.ContextVar("apprise_answers", default=None)
+_HEARING = "_mention_monitor_hears_answers"
+
+
+def _hear_answers() -> None:
+    """Wrap `requests.Session.send` (see the module docstring), once: `requests.request()`, which the plugins call,
+    and redirects both go through it."""
+    original = requests.Session.send
+    if getattr(original, _HEARING, False):
+        return
+
+    def send(session: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        response = original(session, request, **kwargs)
+        answers = _ANSWERS.get()
+        if answers is not None:
+            answers.append(_Answer(int(response.status_code), response.headers.get("Retry-After")))
+        return response
+
+    setattr(send, _HEARING, True)
+    requests.Session.send = send  # type: ignore[method-assign, assignment]
+
+
+def _asked_to_wait(answers: list[_Answer]) -> str | None:
+    """The Retry-After of the last error answer, when it had one."""
+    failed = [a for a in answers if a.status >= 400]
+    if not failed or not failed[-1].retry_after:
+        return None
+    return escape.one_line(failed[-1].retry_after)[:_RETRY_AFTER_MAX]
 
 
 def _asset() -> apprise.AppriseAsset:
@@ -158,9 +209,13 @@ def _scrub(text: str, secrets: list[str]) -> str:
 
 
 class AppriseDestination:
-    """A named Apprise URL. Construct it at config load (a bad URL is a ConfigError); `send()` is blocking."""
+    """A named Apprise URL. Construct it at config load (a bad URL is a ConfigError); `send()` is blocking.
 
-    def __init__(self, name: str, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    `secrets` are the config's `${VAR}` values (`Config.secrets`): hidden wherever the destination is named, with
+    what Apprise hides itself. Apprise's privacy URL keeps a webhook's path, where Slack, Discord and most webhooks
+    take their token (`json://host/hook/${HOOK_TOKEN}`)."""
+
+    def __init__(self, name: str, url: str, *, timeout: float = DEFAULT_TIMEOUT, secrets: Iterable[str] = ()) -> None:
         self.name = name
         self._channel = channel_for_url(url)
         self._timeout = timeout
@@ -200,7 +255,8 @@ class AppriseDestination:
         self._apprise = apprise.Apprise(asset=asset)
         self._apprise.add(plugin)
         self._redacted = self._apprise.urls(privacy=True)[0]
-        self._secrets = _secrets(url, self._redacted)
+        self._secrets = sorted({*_secrets(url, self._redacted), *(s for s in secrets if s)}, key=len, reverse=True)
+        _hear_answers()
 
     @property
     def channel(self) -> str:
@@ -231,24 +287,29 @@ class AppriseDestination:
             for filename, mimetype, data in attachments:
                 memory = AttachMemory(content=data, name=filename, mimetype=mimetype)  # type: ignore[no-untyped-call]
                 attach.add(memory)
-        with self._lock:
-            if self._headers is not None:
-                header = EMAIL_KEY_HEADER if self._channel == "email" else KEY_HEADER
-                extra = {header: message.key} if message.key else {}
-                self._plugin.headers = {**self._headers, **extra}  # type: ignore[attr-defined]
-            result = self._apprise.notify(
-                body=body,
-                title=message.title,
-                body_format=body_format,
-                attach=attach,
-                timeout=self._timeout,
-                # Apprise logs an SMTP failure's reply code (535 bad login, 550...) only at DEBUG, and captures
-                # only what the `apprise` logger lets through: with that logger at DEBUG a failed login is
-                # permanent, at the default WARNING it reads as a connection error (retryable).
-                log_level=logging.DEBUG,
-            )
+        answers: list[_Answer] = []
+        heard = _ANSWERS.set(answers)
+        try:
+            with self._lock:
+                if self._headers is not None:
+                    header = EMAIL_KEY_HEADER if self._channel == "email" else KEY_HEADER
+                    extra = {header: message.key} if message.key else {}
+                    self._plugin.headers = {**self._headers, **extra}  # type: ignore[attr-defined]
+                result = self._apprise.notify(
+                    body=body,
+                    title=message.title,
+                    body_format=body_format,
+                    attach=attach,
+                    timeout=self._timeout,
+                    # Apprise logs an SMTP failure's reply code (535 bad login, 550...) only at DEBUG, and captures
+                    # only what the `apprise` logger lets through: with that logger at DEBUG a failed login is
+                    # permanent, at the default WARNING it reads as a connection error (retryable).
+                    log_level=logging.DEBUG,
+                )
+        finally:
+            _ANSWERS.reset(heard)
         with result:
-            return self._classify(result)
+            return self._classify(result, answers)
 
     def _payload(self, message: Message) -> tuple[str, apprise.NotifyFormat | None]:
         if self._channel == "email" and message.html is not None:
@@ -261,7 +322,7 @@ class AppriseDestination:
             return body, apprise.NotifyFormat.TEXT
         return message.body, apprise.NotifyFormat.TEXT
 
-    def _classify(self, result: apprise.AppriseResult) -> SendResult:
+    def _classify(self, result: apprise.AppriseResult, answers: list[_Answer]) -> SendResult:
         status = result.status
         if status == AppriseResultStatus.SUCCESS:
             return SendResult(True, False, self._detail("sent"))
@@ -273,7 +334,8 @@ class AppriseDestination:
         if status == AppriseResultStatus.TIMEOUT:
             return SendResult(False, True, self._detail(f"no answer within {self._timeout:g}s (it may still arrive)"))
         retryable, why = _retryable([e.message for e in entries])
-        return SendResult(False, retryable, self._detail(f"{why}: {summary}"))
+        wait = _asked_to_wait(answers) if retryable else None
+        return SendResult(False, retryable, self._detail(f"{why}: {summary}"), wait)
 
     def _detail(self, text: str) -> str:
         detail = f"{self.name} ({self._redacted}): {text}"

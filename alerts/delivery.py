@@ -1,8 +1,11 @@
 """The delivery worker: takes due outbox rows, groups them per destination, sends, and records what was accepted.
 
-Order per destination: hold back what quiet hours or the rate limit say must wait (never dropped), group the rest
-into one message, record which rows it holds under a message key, send it in a worker thread (Apprise blocks and
-sleeps), then in one transaction: log the delivery, mark the rows sent, move the mentions to `alerted`.
+Order per destination: hold back what quiet hours say must wait (never dropped), group the rest into messages,
+and for each message: hold it and every one after it when the rate limit says so (each message sent counts once,
+however many alerts it groups: no rolling hour sees more than `rate_limit` messages to one destination), record which
+rows it holds under a message key, send it in a worker thread (Apprise blocks and sleeps), then in one transaction:
+log the delivery, mark the rows sent, move the mentions to `alerted`. A retryable failure rests the destination on
+the one backoff, or longer when the destination said so in Retry-After (policy.py caps it).
 
 Alerts about mentions are rendered here, at send time, and grouped; operator notices are rendered here too, one
 message each. A frozen row (the digest, see monitor/storage/outbox.py) is one message sent as it was queued, with its
@@ -31,8 +34,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from alerts.notices import DESTINATION_BROKEN, DESTINATION_RULE, Notices
-from alerts.policy import quiet_until, rate_limited_until, retry_delay
+from alerts.policy import RATE_WINDOW, quiet_until, rate_limited_until, retry_delay
 from alerts.render import AlertItem, MentionLink, Message, render, render_notice
+from monitor.backoff import parse_retry_after
 from monitor.config import Destination
 from monitor.model import ANSWERED_STATUSES, Mention
 from monitor.storage.database import Database
@@ -46,6 +50,9 @@ MAX_ITEMS_PER_MESSAGE = 25
 
 
 class SendResultLike(Protocol):
+    """A sender's answer; one may also carry `retry_after` (str | None), the destination's Retry-After as it sent
+    it (alerts.apprise_adapter.SendResult does)."""
+
     @property
     def ok(self) -> bool: ...
     @property
@@ -74,6 +81,7 @@ class DeliveryReport:
     cancelled: int = 0
     messages: list[tuple[str, Message]] = field(default_factory=list)
     elsewhere: list[str] = field(default_factory=list)  # destinations another instance is sending now
+    refused: list[tuple[str, int, str]] = field(default_factory=list)  # (destination, alerts, why): refused for good
 
 
 _NO_ESCALATIONS: Mapping[str, timedelta] = MappingProxyType({})
@@ -146,7 +154,10 @@ class Deliverer:
             return
         pending = [r for r in self.outbox.pending(name) if only is None or r.id in only]
         rows, mentions = self._live_rows(pending, now, report)
-        rows = self._hold_back(name, rows, now, report)
+        rows = self._quiet(name, rows, now, report)
+        config = self.destinations[name]
+        sent_recently = self.outbox.deliveries_since(name, now - RATE_WINDOW)
+        done: set[int] = set()
         # Messages put together before a crash or a failed attempt go first, as they were, under their key.
         claimed: dict[str, list[OutboxRow]] = {}
         for row in rows:
@@ -159,12 +170,21 @@ class Deliverer:
             for message, message_rows in self._messages(batch, mentions, name, now):
                 if not self.may_deliver(name, now):  # renews this instance's turn; lost it: another sends the rest
                     return
+                limited = rate_limited_until(sent_recently, config.rate_limit, now)
+                if limited is not None:  # this message and the rest wait for the oldest of the hour's to age out
+                    waiting = [r for r in rows if r.id not in done]
+                    self._hold(
+                        waiting, limited, f"held: rate limit of {config.rate_limit} messages an hour", now, report
+                    )
+                    return
                 key = message_rows[0].send_key or message_key(message_rows)
                 if any(r.send_key != key for r in message_rows):
                     with self.db.transaction():
                         self.outbox.claim([r.id for r in message_rows], key)
                 if not await self._send(name, dataclasses.replace(message, key=key), message_rows, now, report):
                     return
+                sent_recently.append(now)
+                done.update(r.id for r in message_rows)
 
     def _live_rows(
         self, rows: list[OutboxRow], now: datetime, report: DeliveryReport
@@ -197,20 +217,16 @@ class Deliverer:
                 mentions[mention.id] = mention
         return live, mentions
 
-    def _hold_back(self, name: str, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
-        config = self.destinations[name]
-        quiet = quiet_until(config.quiet_hours, now, self.zone)
-        if quiet is not None:
-            # A message already put together (it has a key) waits whole when any of it must, to go out as it was.
-            waiting = {_message_of(r) for r in rows if r.priority != "high"}
-            held = [r for r in rows if _message_of(r) in waiting]
-            self._hold(held, quiet, f"held: quiet hours until {quiet.astimezone(self.zone):%H:%M}", now, report)
-            rows = [r for r in rows if _message_of(r) not in waiting]
-        limited = rate_limited_until(self.outbox.deliveries_since(name, now - _HOUR), config.rate_limit, now)
-        if limited is not None and rows:
-            self._hold(rows, limited, f"held: rate limit of {config.rate_limit} messages an hour", now, report)
-            return []
-        return rows
+    def _quiet(self, name: str, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
+        """Hold what quiet hours say must wait (high priority rings through); return the rest."""
+        quiet = quiet_until(self.destinations[name].quiet_hours, now, self.zone)
+        if quiet is None:
+            return rows
+        # A message already put together (it has a key) waits whole when any of it must, to go out as it was.
+        waiting = {_message_of(r) for r in rows if r.priority != "high"}
+        held = [r for r in rows if _message_of(r) in waiting]
+        self._hold(held, quiet, f"held: quiet hours until {quiet.astimezone(self.zone):%H:%M}", now, report)
+        return [r for r in rows if _message_of(r) not in waiting]
 
     def _hold(self, rows: list[OutboxRow], until: datetime, reason: str, now: datetime, report: DeliveryReport) -> None:
         if not rows:
@@ -288,15 +304,24 @@ class Deliverer:
             report.sent_messages += 1
             report.sent_items += len(rows)
             report.messages.append((name, message))
+            log.debug("%s accepted message %s (%d alerts)", name, message.key, len(rows))
             return True
+        asked = _asked(result, now)
         with self.db.transaction():
+            failures = self.outbox.health(name).consecutive_failures + 1
             health = self.outbox.record_destination_failure(
-                name, result.detail, now, retry_delay(self.outbox.health(name).consecutive_failures + 1)
+                name, result.detail, now, retry_delay(failures, asked=asked)
             )
             if result.retryable:
                 assert health.next_attempt_at is not None
                 self.outbox.postpone(ids, health.next_attempt_at, error=result.detail, attempt=True)
-                log.warning("destination %s failed (%s); retrying at %s", name, result.detail, health.next_attempt_at)
+                log.warning(
+                    "destination %s failed (%s); retrying at %s%s",
+                    name,
+                    result.detail,
+                    health.next_attempt_at,
+                    f" (it asked to wait {asked:g}s)" if asked is not None else "",
+                )
             else:
                 self.outbox.mark_failed(ids, result.detail)
                 for row in rows:
@@ -309,6 +334,7 @@ class Deliverer:
                         reason=f"permanent failure: {result.detail}",
                     )
                 log.error("destination %s refused the alert permanently: %s", name, result.detail)
+                report.refused.append((name, len(rows), result.detail))
             lasting = DESTINATION_BROKEN.holds(health.consecutive_failures, health.failing_since or now, now)
             if not health.broken_notified and (not result.retryable or lasting):
                 self.outbox.set_broken_notified(name)
@@ -332,7 +358,10 @@ class Deliverer:
         notices.tell(key, subject, body, now, rule=DESTINATION_RULE, about=broken, high=True)
 
 
-_HOUR = timedelta(hours=1)
+def _asked(result: SendResultLike, now: datetime) -> float | None:
+    """The seconds from `now` a retryable failure's destination asked us to wait (Retry-After)."""
+    value = getattr(result, "retry_after", None)  # senders that cannot tell (the demo's printer) have none
+    return parse_retry_after(value, now) if result.retryable and isinstance(value, str) else None
 
 
 def _message_of(row: OutboxRow) -> str:

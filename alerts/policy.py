@@ -1,5 +1,5 @@
 """Noise control decisions, pure functions of `now`: quiet hours, rate limits, and the destinations' retry backoff
-(an instance of the project's one `monitor.backoff.Backoff`)."""
+(an instance of the project's one `monitor.backoff.Backoff`), which a destination's Retry-After can lengthen."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from monitor.config import QuietHours
 # A refused alert or digest is retried from 30 s, doubling up to 30 min: a down mail server delays, never drops.
 DESTINATION_BACKOFF = Backoff(first=timedelta(seconds=30), cap=timedelta(minutes=30))
 RATE_WINDOW = timedelta(hours=1)
+# The longest wait a destination's Retry-After may impose: a server that asks for a day (or a year) cannot park the
+# alerts; after this it is asked again, and may ask again.
+RETRY_AFTER_CAP = timedelta(hours=1)
 
 
 def quiet_until(quiet: QuietHours | None, now: datetime, zone: ZoneInfo) -> datetime | None:
@@ -38,6 +41,10 @@ def rate_limited_until(sent_recently: list[datetime], limit: int, now: datetime)
     return recent[len(recent) - limit] + RATE_WINDOW
 
 
-def retry_delay(consecutive_failures: int) -> timedelta:
-    """How long a destination that failed this many times in a row rests before the next attempt."""
-    return DESTINATION_BACKOFF.delay(consecutive_failures)
+def retry_delay(consecutive_failures: int, *, asked: float | None = None) -> timedelta:
+    """How long a destination that failed this many times in a row rests before the next attempt. `asked` is the
+    seconds it asked for in Retry-After: honoured when longer than the backoff, up to RETRY_AFTER_CAP."""
+    delay = DESTINATION_BACKOFF.delay(consecutive_failures)
+    if asked is not None:
+        delay = max(delay, timedelta(seconds=min(asked, RETRY_AFTER_CAP.total_seconds())))
+    return delay

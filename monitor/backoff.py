@@ -8,11 +8,14 @@ the resulting *time* (`next_attempt`) in the database, so a restart keeps the sc
 
 from __future__ import annotations
 
+import email.utils
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tenacity import RetryCallState, Retrying, wait_exponential
+
+RETRY_AFTER_MAX = timedelta(days=1)  # the longest a server's Retry-After may postpone the next poll
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,27 @@ class Backoff:
     def next_attempt(
         self, now: datetime, failures: int, *, rng: random.Random | None = None, retry_after: float | None = None
     ) -> datetime:
-        """When to try again; a server's Retry-After (seconds) wins when it asks for longer."""
+        """When to try again; a server's Retry-After (seconds) wins when it asks for longer, up to RETRY_AFTER_MAX
+        (a server asking for a year, or for more seconds than a timedelta holds, is asked again in a day)."""
         delay = self.delay(failures, rng)
         if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
+            delay = max(delay, timedelta(seconds=min(max(retry_after, 0.0), RETRY_AFTER_MAX.total_seconds())))
         return now + delay
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds from `now`: either delta-seconds or an HTTP-date. None when absent or unreadable.
+
+    Read from a source's answer (sources/http.py) and from a destination's (alerts/apprise_adapter.py)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())

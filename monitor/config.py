@@ -19,7 +19,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, time, timedelta
 from importlib.util import find_spec
 from pathlib import Path
@@ -29,6 +29,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -39,7 +40,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.durations import parse_duration
+from monitor.durations import LONGEST, format_duration, parse_duration
 from monitor.errors import ConfigError
 from monitor.hours import BusinessHours, Delay, Promise, Week, parse_delay, parse_week
 
@@ -91,6 +92,26 @@ UnansweredAfter = Annotated[Delay, BeforeValidator(_delay)]
 OpeningHours = Annotated[Week, BeforeValidator(_week)]
 
 
+def _between(low: timedelta, high: timedelta, hint: str = "") -> AfterValidator:
+    """A duration key's range, checked at load: `check` refuses what the daemon could not use (a zero spike window
+    divides by zero, "0s" between polls hammers a site) or would only stumble on years later."""
+
+    def inside(value: timedelta) -> timedelta:
+        if value > high and not low:
+            raise ValueError(f"must be at most {format_duration(high)}{hint}")
+        if not low <= value <= high:
+            raise ValueError(f"must be from {format_duration(low)} to {format_duration(high)}{hint}")
+        return value
+
+    return AfterValidator(inside)
+
+
+_SECOND, _MINUTE, _HOUR, _DAY = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+_YEAR = timedelta(days=366)
+PollInterval = Annotated[Duration, _between(_SECOND, 30 * _DAY, "; to stop polling a source, set enabled = false")]
+KiB, MiB = 1024, 1024 * 1024
+
+
 class SourceConfig(BaseModel):
     """Keys every source has. Each kind's model (in `sources/`) subclasses this and adds its own keys.
 
@@ -101,7 +122,7 @@ class SourceConfig(BaseModel):
 
     name: str
     kind: str
-    interval: Duration | None = None  # None = [monitor] default_interval
+    interval: PollInterval | None = None  # None = [monitor] default_interval
     brand: str | None = None  # every item of this source is about this brand
     enabled: bool = True
 
@@ -113,15 +134,33 @@ SourceKinds = Mapping[str, type[SourceConfig]]
 class MonitorSection(_Strict):
     database: str = "monitor.db"
     timezone: str = "UTC"
-    default_interval: Duration = timedelta(minutes=15)
-    user_agent: str = "mention-monitor/0.1 (+https://github.com/mention-monitor)"
-    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    request_deadline: Duration = timedelta(seconds=60)
+    default_interval: PollInterval = timedelta(minutes=15)
+    # Sent with every request (HTTP headers are ASCII): printable, so that no site and no HTTP library refuses it.
+    user_agent: str = Field(default="mention-monitor/0.1 (+https://github.com/mention-monitor)", max_length=500)
+    max_body_bytes: int = Field(default=10 * MiB, ge=1 * KiB, le=256 * MiB)
+    request_deadline: Annotated[Duration, _between(_SECOND, 10 * _MINUTE)] = timedelta(seconds=60)
     per_host_limit: int = Field(default=2, ge=1, le=32)
-    max_backoff: Duration = timedelta(hours=6)
+    max_backoff: Annotated[Duration, _between(_MINUTE, 30 * _DAY)] = timedelta(hours=6)
     # Older items (a new source's backlog of years of reviews) are stored and counted, never alerted on.
-    alert_max_age: Duration = timedelta(days=7)
+    alert_max_age: Annotated[Duration, _between(_MINUTE, LONGEST)] = timedelta(days=7)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if not value.strip() or any(c < " " for c in value):
+            raise ValueError("name a SQLite file (monitor.db) or a PostgreSQL URL (postgresql://user@host/dbname)")
+        if "://" in value and not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            scheme = value.split("://", 1)[0]
+            raise ValueError(f"{scheme}:// is not a database this program uses: a SQLite file or postgresql://...")
+        return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.strip() or not all(" " <= c <= "~" for c in value):
+            raise ValueError("write it in printable ASCII (letters, digits, punctuation, spaces), not empty")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -182,8 +221,8 @@ class QuietHours(_Strict):
 
 class Destination(_Strict):
     url: str
-    group_wait: Duration = timedelta(seconds=30)
-    rate_limit: int = Field(default=20, ge=1, description="messages per hour at most")
+    group_wait: Annotated[Duration, _between(timedelta(0), _DAY)] = timedelta(seconds=30)
+    rate_limit: int = Field(default=20, ge=1, le=10_000, description="messages per hour at most")
     quiet_hours: QuietHours | None = None
 
 
@@ -196,13 +235,13 @@ class Rule(_Strict):
     # "24h" by the clock, "4h business", or "within" (the [response] deadline); see monitor/hours.py
     unanswered_after: UnansweredAfter | None = None
     # An assigned mention's escalation goes to the assignee first, and to `notify` this much later (README)
-    escalate_after: Duration | None = None
+    escalate_after: Annotated[Duration, _between(timedelta(0), _YEAR)] | None = None
     # spike rules
-    window: Duration = timedelta(hours=1)
-    baseline: Duration = timedelta(days=7)
-    factor: float = Field(default=3.0, gt=1.0)
-    min_count: int = Field(default=5, ge=1)
-    cooldown: Duration = timedelta(hours=6)
+    window: Annotated[Duration, _between(_MINUTE, 30 * _DAY)] = timedelta(hours=1)
+    baseline: Annotated[Duration, _between(_MINUTE, _YEAR)] = timedelta(days=7)
+    factor: float = Field(default=3.0, gt=1.0, le=1000.0)
+    min_count: int = Field(default=5, ge=1, le=1_000_000)
+    cooldown: Annotated[Duration, _between(timedelta(0), _YEAR)] = timedelta(hours=6)
 
     @field_validator("escalate_after")
     @classmethod
@@ -216,7 +255,7 @@ class Rule(_Strict):
 
 class Digest(_Strict):
     schedule: str = "mon 08:00"
-    period: Duration = timedelta(days=7)
+    period: Annotated[Duration, _between(_HOUR, _YEAR)] = timedelta(days=7)
     notify: list[str] = Field(default_factory=list)
     per_brand: bool = False
 
@@ -227,10 +266,10 @@ class Response(_Strict):
     by the wall clock; a complaint resolved `follow_up_after` ago comes back once for a follow-up, with a reminder
     to `follow_up_notify`. The semantics are monitor/hours.py's docstring."""
 
-    within: Duration = timedelta(hours=24)
+    within: Annotated[Duration, _between(timedelta(0), _YEAR)] = timedelta(hours=24)
     business_hours: OpeningHours | None = None
     holidays: list[date] = Field(default_factory=list)
-    follow_up_after: Duration | None = None
+    follow_up_after: Annotated[Duration, _between(timedelta(0), _YEAR)] | None = None
     follow_up_notify: list[str] = Field(default_factory=list)
 
     @field_validator("within", "follow_up_after")
@@ -267,8 +306,18 @@ class Web(_Strict):
     listen: str = Field(default="127.0.0.1:8787", pattern=r"^[^:\s]+:\d{1,5}$")
     public_url: str = Field(pattern=r"^https?://")
     secret: str = Field(min_length=16, description="signs the links; write it as ${NAME}")
-    link_ttl: Duration = timedelta(days=14)
-    session_ttl: Duration = timedelta(days=14)  # how long a login lasts
+    link_ttl: Annotated[Duration, _between(_MINUTE, _YEAR)] = timedelta(days=14)
+    session_ttl: Annotated[Duration, _between(_MINUTE, _YEAR)] = timedelta(days=14)  # how long a login lasts
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        host, port = value.rsplit(":", 1)
+        if not port.isascii() or int(port) > 65535:
+            raise ValueError("the port is a number from 0 to 65535 (write host:port, such as 127.0.0.1:8787)")
+        if not host.isprintable():
+            raise ValueError("the host is an address or a host name (write host:port, such as 127.0.0.1:8787)")
+        return value
 
 
 class Alerts(_Strict):
@@ -383,7 +432,12 @@ def load_config(
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(raw, kinds, path=path, environ=env, secrets=secrets)
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply (arrays or tables inside one another, hundreds deep)") from None
+    try:
+        return parse_config(raw, kinds, path=path, environ=env, secrets=secrets)
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply (arrays or tables inside one another, hundreds deep)") from None
 
 
 def parse_config(
@@ -398,13 +452,17 @@ def parse_config(
     expanded = resolver.expand(raw)
     _check_top_level(expanded, path)
     sources: list[SourceConfig] = []
-    for index, entry in enumerate(expanded.get("sources", [])):
-        sources.append(_source(entry, index, kinds, path))
+    try:
+        for index, entry in enumerate(expanded.get("sources", [])):
+            sources.append(_source(entry, index, kinds, path))
+    except ConfigError as exc:
+        raise ConfigError(_redacted(str(exc), resolver.redact)) from None
     body = {k: v for k, v in expanded.items() if k != "sources"}
-    body["destinations"] = {
-        name: ({"url": value} if isinstance(value, str) else value)
-        for name, value in (body.get("destinations") or {}).items()
-    }
+    if isinstance(body.get("destinations", {}), dict):  # anything else: the schema says what [destinations] is
+        body["destinations"] = {
+            name: ({"url": value} if isinstance(value, str) else value)
+            for name, value in body.get("destinations", {}).items()
+        }
     try:
         config = Config.model_validate(
             {
@@ -417,7 +475,7 @@ def parse_config(
             }
         )
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, path, Config, body)) from None
+        raise ConfigError(_redacted(_explain(exc, path, Config, body), resolver.redact)) from None
     database = _database_location(config.monitor.database, path, environ)
     templates = _templates_location(config.alerts.templates, path)
     config = config.model_copy(
@@ -428,7 +486,16 @@ def parse_config(
         }
     )
     _check_references(config)
+    _check_business_time(config)
     return config
+
+
+def _redacted(message: str, secrets: set[str]) -> str:
+    """An error message quotes the value it refuses; when that came from ${VAR}, it must not show it."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            message = message.replace(secret, "***")
+    return message
 
 
 def _database_location(database: str, path: Path, environ: Mapping[str, str]) -> str:
@@ -468,6 +535,20 @@ LENIENT_TABLES = frozenset({"sources", "destinations", "web"})
 # (".invalid" never resolves, RFC 2606).
 UNDELIVERABLE_URL = "json://missing-secret.invalid/"
 _SCHEME_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)")
+
+
+def _encoded_parts(template: str) -> Callable[[int], bool]:
+    """For a URL as written (`https://${USER}:${PASS}@host/feed?token=${TOKEN}`): whether a `${NAME}` starting at a
+    position is in its user:password part or its query, where the value is percent-encoded so that a "@", "&", "#"
+    or "/" in a secret cannot split the URL. Anything else (not a URL; its host or path) is put in as it is."""
+    authority = _SCHEME_AUTHORITY.match(template)
+    if authority is None:
+        return lambda _position: False
+    at = authority.group(1).rfind("@")
+    userinfo_end = authority.start(1) + at if at >= 0 else 0
+    query_start = template.find("?", authority.end())
+    query_start = len(template) if query_start < 0 else query_start
+    return lambda position: position < userinfo_end or position > query_start
 
 
 class _Secrets:
@@ -513,10 +594,16 @@ class _Secrets:
 
     def _value(self, value: Any, where: str) -> Any:
         if isinstance(value, str):
+            encoded = _encoded_parts(value)
 
             def sub(match: re.Match[str]) -> str:
                 secret = self._secret(match.group(1), where)
-                return _placeholder(match.group(1)) if secret is None else secret
+                if secret is None:
+                    return _placeholder(match.group(1))
+                if encoded(match.start()):  # a URL's password or query value: one part of it, whatever it holds
+                    secret = quote(secret, safe="")
+                    self.redact.add(secret)
+                return secret
 
             return _VAR.sub(sub, value)
         if isinstance(value, dict):
@@ -526,11 +613,9 @@ class _Secrets:
         return value
 
     def _url(self, template: str, where: str) -> str:
-        # Where the user:password part ends in the URL as written: ${NAME} holds none of "/?#@", so the template's
-        # own punctuation tells the parts apart before any secret is put in.
-        authority = _SCHEME_AUTHORITY.match(template)
-        at = authority.group(1).rfind("@") if authority else -1
-        userinfo_end = authority.start(1) + at if authority and at >= 0 else 0
+        # Where the user:password part and the query are in the URL as written: ${NAME} holds none of "/?#@", so the
+        # template's own punctuation tells the parts apart before any secret is put in.
+        encoded = _encoded_parts(template)
         unusable = False
 
         def sub(match: re.Match[str]) -> str:
@@ -539,7 +624,7 @@ class _Secrets:
             if secret is None:
                 unusable = True
                 return ""
-            if match.start() < userinfo_end:
+            if encoded(match.start()):
                 secret = quote(secret, safe="")
                 self.redact.add(secret)
             return secret
@@ -616,7 +701,8 @@ def _source(entry: Any, index: int, kinds: SourceKinds, path: Path) -> SourceCon
         raise ConfigError(f"{path}: {label}: missing key 'kind' (one of: {', '.join(sorted(kinds))})")
     if kind not in kinds:
         raise ConfigError(
-            f"{path}: {label}: unknown kind {kind!r}{_hint(kind, kinds)} (known: {', '.join(sorted(kinds))})"
+            f"{path}: {label}: key 'kind': unknown kind {kind!r}{_hint(kind, kinds)} "
+            f"(known: {', '.join(sorted(kinds))})"
         )
     model = kinds[kind]
     try:
@@ -629,19 +715,44 @@ def _source(entry: Any, index: int, kinds: SourceKinds, path: Path) -> SourceCon
 def _explain(exc: ValidationError, path: Path, model: type[BaseModel], data: dict[str, Any], prefix: str = "") -> str:
     """Turn pydantic's error into one line per problem, naming the table and key the user wrote."""
     lines = []
-    for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
+    found = [(e, _written(e["loc"])) for e in exc.errors()]
+    for error, loc in found:
+        literal_branch = any(str(p).startswith("literal[") for p in error["loc"])
+        if literal_branch and any(len(other) > len(loc) and other[: len(loc)] == loc for _, other in found):
+            continue  # the value was written for the union's other branch, whose error says what is wrong with it
         where = prefix or _where(loc, data)
         key = loc[-1] if loc else ""
+        shown = repr(key)
+        named = [p for p in loc if not p.isdigit()]
+        if key.isdigit() and named:  # an item of a list: the list's key, and which item
+            shown = f"{named[-1]!r} (item {int(key) + 1})"
         if error["type"] == "extra_forbidden":
             known = _fields_at(model, loc[:-1], data)
             lines.append(f"{path}: {where}: unknown key {key!r}{_hint(key, known)}")
         elif error["type"] == "missing":
-            lines.append(f"{path}: {where}: missing key {key!r}")
+            lines.append(f"{path}: {where}: missing key {shown}")
         else:
             msg = error["msg"].removeprefix("Value error, ")
-            lines.append(f"{path}: {where}: key {key!r}: {msg} (got {error.get('input')!r})")
+            got = repr(error.get("input"))
+            got = got if len(got) <= 120 else got[:100] + f"... ({len(got)} characters)"
+            lines.append(f"{path}: {where}: key {shown}: {msg} (got {got})")
     return "\n".join(lines)
+
+
+def _written(loc: tuple[int | str, ...]) -> list[str]:
+    """An error's location as the user wrote it: without the branch pydantic names when a value is one of a union
+    (`QuietHours | Literal["closed"]` adds "QuietHours" or "literal['closed']"), which is no key in the file."""
+    models = {m.__name__: m for m in _Strict.__subclasses__()}
+    parts = [str(p) for p in loc]
+    kept = []
+    for i, part in enumerate(parts):
+        model = models.get(part)
+        branch = part.startswith("literal[") or (
+            model is not None and (i + 1 == len(parts) or parts[i + 1] in model.model_fields)
+        )
+        if not (branch and i > 0):
+            kept.append(part)
+    return kept
 
 
 def _where(loc: list[str], data: dict[str, Any]) -> str:
@@ -732,3 +843,32 @@ def _check_references(config: Config) -> None:
                 raise ConfigError(
                     f"{path}: [digest]: key 'notify': no destination named {dest!r}{_hint(dest, config.destinations)}"
                 )
+
+
+# How long in calendar time an amount of business time may take to come due. The deadline is found by walking the
+# open days one by one (monitor/hours.py): "300d business" at half an hour a week comes due centuries on, past what
+# a date can hold, and every escalation pass of the daemon would fail on it.
+LONGEST_PROMISE_WEEKS = 53
+
+
+def _check_business_time(config: Config) -> None:
+    week = config.response.business_hours
+    if week is None:
+        return
+    weekly = sum((close - opens for day in week for opens, close in day), 0)  # open minutes a week
+    amounts = [("[response]", "within", config.response.within)]
+    for rule in config.rules:
+        delay = rule.unanswered_after
+        if delay is not None and (delay.amount is None or delay.business):  # on the business clock
+            amount = (delay.amount or config.response.within) + (rule.escalate_after or timedelta(0))
+            key = "escalate_after" if rule.escalate_after else "unanswered_after"
+            amounts.append((f"[[rules]] {rule.name!r}", key, amount))
+    for where, key, amount in amounts:
+        weeks = amount.total_seconds() / 60 / weekly
+        if weeks > LONGEST_PROMISE_WEEKS:
+            open_hours = format_duration(timedelta(minutes=weekly))
+            raise ConfigError(
+                f"{config.path}: {where}: key {key!r}: {format_duration(amount)} of business time, at {open_hours} "
+                f"open a week ([response] business_hours), comes due {weeks:.0f} weeks later; it must come due "
+                f"within {LONGEST_PROMISE_WEEKS} weeks"
+            )

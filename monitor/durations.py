@@ -7,6 +7,13 @@ from datetime import timedelta
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+# The longest duration taken anywhere (config or command line): far past any sensible setting, and short enough
+# that `now` plus or minus it, doubled, stays inside what datetime can count (years 1 to 9999).
+LONGEST = timedelta(days=36500)
+
+
+class DurationTooLong(ValueError):
+    """A well-formed duration longer than LONGEST."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -23,10 +30,10 @@ def parse_duration(text: str) -> timedelta:
         pos = match.end()
     if pos != len(cleaned):
         raise ValueError(f"{text!r} is not a duration (write e.g. 90s, 15m, 24h, 7d or 1h30m)")
-    try:
-        return timedelta(seconds=seconds)
-    except OverflowError:
-        raise ValueError(f"{text!r} is longer than any duration this program can count") from None
+    if seconds > LONGEST.total_seconds():
+        longest = format_duration(LONGEST)
+        raise DurationTooLong(f"{text!r} is longer than {longest} (100 years), the longest duration taken")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(delta: timedelta) -> str:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.durations import format_duration, parse_duration
+from monitor.durations import DurationTooLong, format_duration, parse_duration
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MINUTES = 24 * 60
@@ -302,6 +302,8 @@ def parse_delay(text: str) -> Delay:
     business = _BUSINESS.fullmatch(cleaned)
     try:
         amount = parse_duration(business[1] if business else cleaned)
+    except DurationTooLong:
+        raise
     except ValueError:
         raise ValueError(
             f'{text!r} is not a duration (write e.g. "24h" by the clock, "4h business" in business hours, or '

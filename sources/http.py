@@ -10,18 +10,17 @@ parse what it fetched under the same deadline, so that no document stalls the da
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from monitor.backoff import parse_retry_after
 from monitor.clock import Clock
 from monitor.errors import (
     BodyTooLarge,
@@ -77,22 +76,6 @@ class HttpResponse:
         if self.not_modified:
             return state
         return SourceState(etag=self.etag, last_modified=self.last_modified, cursor=state.cursor)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds from `now`: either delta-seconds or an HTTP-date. None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
 
 
 class _BoundedDecoder:
@@ -169,6 +152,7 @@ class HttpFetcher:
             max_redirects=MAX_REDIRECTS,
             transport=transport,
             trust_env=False,
+            event_hooks={"request": [_refuse_bad_port]},
         )
         self.workers = ParseWorkers(deadline=deadline)
 
@@ -249,6 +233,8 @@ class HttpFetcher:
                 async for chunk in response.aiter_raw():
                     decoder.feed(chunk)
                 return HttpResponse(response.status_code, str(response.url), response.headers, decoder.finish())
+        except _BadPort as exc:
+            raise FetchError(f"{shown}: refused a redirect to port {exc.port}", retryable=False) from None
         except httpx.TooManyRedirects:
             raise FetchError(
                 f"{shown}: more than {MAX_REDIRECTS} redirects (a redirect loop?)", retryable=False
@@ -262,6 +248,21 @@ class HttpFetcher:
         except httpx.TransportError as exc:
             # The message may quote what the server sent (a Location header): cut, it is a stranger's text.
             raise FetchError(f"{shown}: {type(exc).__name__}: {str(exc)[:200]}", retryable=True) from None
+
+
+class _BadPort(Exception):
+    def __init__(self, port: int) -> None:
+        super().__init__(port)
+        self.port = port
+
+
+async def _refuse_bad_port(request: httpx.Request) -> None:
+    """Before each request, redirects included: a `Location: http://host:99999/` would reach the socket library,
+    whose OverflowError comes out of the connection's task group as an ExceptionGroup (an internal error with a
+    traceback, no URL). A configured URL's port was checked at load; only a redirect can bring one here."""
+    port = request.url.port
+    if port is not None and not 0 < port < 65536:
+        raise _BadPort(port)
 
 
 async def _says_quota(response: httpx.Response) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -174,6 +175,21 @@ def test_a_secret_outside_the_user_and_password_is_put_in_as_it_is(tmp_path: Pat
     env = {"SLACK_A": "T1JJ3T3L2", "SLACK_B": "A1BRTD4JD", "SLACK_C": "TIiajkdnlazkcOXrIdevi7F"}
     config = load(write(tmp_path, text), environ=env)
     assert config.destinations["phone"].url == "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7F/#reviews"
+
+
+def test_a_secret_in_a_urls_query_is_one_value_whatever_it_holds(tmp_path: Path) -> None:
+    """A token with "&", "#" or "=" written as `?token=${NAME}` would otherwise end the value or the URL there."""
+    import apprise
+
+    text = BASE.replace('url = "http://127.0.0.1:1/feed"', 'url = "http://127.0.0.1:1/feed?token=${FEED_TOKEN}&n=1"')
+    text = text.replace('"json://127.0.0.1:1/hook"', '"json://127.0.0.1:1/hook?+X-Token=${HOOK_TOKEN}"')
+    token = "a&b#c=d /+é"
+    config = load(write(tmp_path, text), environ={"FEED_TOKEN": token, "HOOK_TOKEN": token})
+    feed = config.sources[0].url  # type: ignore[attr-defined]
+    assert parse_qs(urlsplit(feed).query) == {"token": [token], "n": ["1"]}
+    plugin = apprise.Apprise.instantiate(config.destinations["phone"].url)
+    assert plugin is not None and plugin.headers == {"X-Token": token}  # type: ignore[attr-defined]
+    assert token not in config.redact(feed) and quote(token, safe="") not in config.redact(feed)
 
 
 def test_every_missing_secret_is_named_at_once(tmp_path: Path) -> None:

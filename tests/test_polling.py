@@ -6,6 +6,8 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from monitor.clock import FixedClock
 from monitor.service.scheduler import next_check_after_failure
 from tests.apps import close, cycle, make_app
@@ -166,6 +168,21 @@ def test_429_retry_after_is_honoured(tmp_path: Path, server: LoopbackServer, clo
         close(app)
     assert health is not None
     assert health.next_check_at - clock.now() >= timedelta(hours=2)
+
+
+@pytest.mark.parametrize("asked", ["31536000", "9" * 400])  # a year; more seconds than a date can hold
+def test_a_source_asking_to_wait_for_ever_is_asked_again_in_a_day(
+    tmp_path: Path, server: LoopbackServer, clock: FixedClock, asked: str
+) -> None:
+    server.route("/alerts", Reply(429, headers={"Retry-After": asked}))
+    app = make_app(tmp_path, SLACK_BRAND + rss("alerts", server.url("/alerts"), 'interval = "5m"'), clock)
+    try:
+        cycle(app)
+        health = app.schedule.health("alerts")
+    finally:
+        close(app)
+    assert health is not None and health.consecutive_errors == 1
+    assert timedelta(hours=23) <= health.next_check_at - clock.now() <= timedelta(days=1, minutes=1)
 
 
 def test_backoff_is_capped() -> None:

@@ -25,6 +25,11 @@ database = "monitor.db"
 [[brands]]
 name = "Acme"
 
+[[sources]]
+name = "news"
+kind = "rss"
+url = "https://news.example.com/feed.xml"
+
 [destinations]
 owner_email = "mailtos://${SMTP_USER}:${SMTP_PASS}@smtp.example.com?to=owner@example.com"
 """

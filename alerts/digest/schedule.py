@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from monitor.errors import ConfigError
 
@@ -76,6 +76,10 @@ def parse_schedule(text: str) -> Schedule:
             return Schedule(text, _DAYS.index(day[:3]), time(hour, minute))
         raise ConfigError(f"[digest]: key 'schedule': {text!r}: unknown weekday {day!r} (use mon, tue, ... sun)")
     if len(cleaned.split()) == 5 and croniter.is_valid(cleaned):
+        try:  # "0 8 30 2 *" is well-formed and never comes: the daemon's first look for the last slot would fail
+            croniter(cleaned, datetime(2026, 1, 1, tzinfo=UTC)).get_prev(datetime)
+        except CroniterBadDateError:
+            raise ConfigError(f"[digest]: key 'schedule': {text!r} names a day that never comes") from None
         return Schedule(text, cron=cleaned)
     raise ConfigError(
         f"[digest]: key 'schedule': {text!r} is neither a weekday and time (mon 08:00, daily 08:00) "

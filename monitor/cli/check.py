@@ -5,12 +5,12 @@ from __future__ import annotations
 from monitor.cli.context import Context
 from monitor.cli.present import out
 from monitor.durations import format_duration
-from monitor.service.app import check
+from monitor.service.app import check_to_run
 
 
 def command(ctx: Context) -> int:
     config = ctx.load()
-    checked = check(config)
+    checked = check_to_run(config)
     out(f"{config.path}: OK")
     out(f"database: {config.redact(config.monitor.database)}   time zone: {config.monitor.timezone}")
     if config.secret_names:

@@ -201,7 +201,7 @@ def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
     def config() -> Config:
         path = args.config or default_config_path()
         loaded = load_config(path, source_configs(), secrets=secret_mode(args))
-        logs.setup(loaded.monitor.log_level)
+        logs.setup(loaded.monitor.log_level, secrets=loaded.secrets)
         return loaded
 
     command: Command = importlib.import_module(f"monitor.cli.{MODULES[args.command]}").command

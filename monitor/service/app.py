@@ -77,10 +77,19 @@ def check(config: Config, clock: Clock | None = None) -> Checked:
     senders = {}
     for name, dest in config.destinations.items():
         try:
-            senders[name] = AppriseDestination(name, dest.url)
+            senders[name] = AppriseDestination(name, dest.url, secrets=config.secrets)
         except ConfigError as exc:
             raise ConfigError(f"{config.path}: [destinations] {name!r}: {exc}") from None
     return Checked(config, sources, rules, spikes, senders)
+
+
+def check_to_run(config: Config, clock: Clock | None = None) -> Checked:
+    """`check`, and what a daemon needs besides: something to watch. The `check` and `run` commands and a reload
+    (SIGHUP) all call this, so they refuse the same configs. `check` alone stays lenient for the library (`demo`,
+    tests), which may build an app without sources to deliver, escalate or send a digest from a database."""
+    if not config.sources:
+        raise ConfigError(f"{config.path}: no [[sources]]: nothing to watch (add one; monitor.toml shows how)")
+    return check(config, clock)
 
 
 @dataclass

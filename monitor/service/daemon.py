@@ -13,10 +13,11 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from alerts.delivery import DeliveryReport
 from monitor.clock import Clock
 from monitor.config import Config
 from monitor.errors import MonitorError
-from monitor.service.app import App, build, check, load
+from monitor.service.app import App, build, check, check_to_run, load
 from monitor.service.changes import describe
 from monitor.service.scheduler import PollOutcome, poll
 from monitor.service.sdnotify import Notifier
@@ -37,6 +38,7 @@ class CycleReport:
     spikes: int = 0
     delivered: int = 0
     source_notices: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)  # what was sent, held, failed
 
 
 async def poll_one(app: App, source_name: str, *, if_due: bool = True) -> PollOutcome | None:
@@ -77,6 +79,7 @@ async def timers(app: App, *, flush: bool) -> CycleReport:
             await app.digest.tick(now)
     delivery = await app.deliverer.deliver_due(app.clock.now(), flush=flush)
     report.delivered = delivery.sent_items
+    report.delivery = delivery
     return report
 
 
@@ -241,7 +244,7 @@ class Daemon:
         self.notifier.reloading()
         try:
             config = load(self.config.path)
-            checked = check(config, self.clock)
+            checked = check_to_run(config, self.clock)
         except MonitorError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
             self.notifier.ready("reload refused; running the previous config")

@@ -13,6 +13,7 @@ from monitor.storage.database import Database, Row, from_db, marks, to_db
 # Spelled out before the class: inside it, `list` names the method.
 MentionList = list[Mention]
 Names = list[str]
+MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) store
 
 # Needs an answer: not answered yet, and negative (by its text, or at most 2 of 5 stars).
 ATTENTION = (
@@ -107,6 +108,8 @@ class Mentions:
         return m.replace(id=mention_id)
 
     def get(self, mention_id: int) -> Mention | None:
+        if not 0 < mention_id <= MAX_ID:  # /m/99999999999999999999: no such mention (SQLite cannot even compare it)
+            return None
         row = self.db.one("SELECT * FROM mentions WHERE id = ?", (mention_id,))
         return _mention(row) if row else None
 

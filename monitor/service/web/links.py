@@ -57,6 +57,8 @@ class MentionLinks:
         """Raise Refused unless `token` opens `mention_id` now."""
         if not token or len(token) > MAX_TOKEN:
             raise Refused("This link is incomplete.")
+        if not token.isascii():  # ours are URL-safe base64 and dots; anything else (a lone surrogate) cannot encode
+            raise Refused("This link is not one we made.")
         try:
             signed = self._serializer.loads(token, max_age=int(self._ttl.total_seconds()))
         except SignatureExpired:
