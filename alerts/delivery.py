@@ -36,8 +36,10 @@ from zoneinfo import ZoneInfo
 from alerts.notices import DESTINATION_BROKEN, DESTINATION_RULE, Notices
 from alerts.policy import RATE_WINDOW, quiet_until, rate_limited_until, retry_delay
 from alerts.render import AlertItem, MentionLink, Message, render, render_notice
+from monitor import workflow
 from monitor.backoff import parse_retry_after
 from monitor.config import Destination
+from monitor.hours import Promise
 from monitor.model import ANSWERED_STATUSES, Mention
 from monitor.storage.database import Database
 from monitor.storage.events import Events
@@ -105,6 +107,7 @@ class Deliverer:
         ack_link: MentionLink | None = None,
         templates: Path | None = None,
         may_deliver: Callable[[str, datetime], bool] | None = None,
+        promise: Promise | None = None,
     ) -> None:
         self.db = db
         self.destinations = destinations
@@ -117,6 +120,8 @@ class Deliverer:
         # Whether this process may send a destination's rows now (another instance on a shared database may be
         # sending them: see monitor/service/cluster.py). None: always.
         self.may_deliver = may_deliver or (lambda _name, _now: True)
+        # [response]: when a complaint's answer is due, which its alert says ("due by Mon 10:00"). None: not said.
+        self.promise = promise
         self.outbox = Outbox(db)
         self.events = Events(db)
         self.mentions = Mentions(db)
@@ -219,13 +224,16 @@ class Deliverer:
 
     def _quiet(self, name: str, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
         """Hold what quiet hours say must wait (high priority rings through); return the rest."""
-        quiet = quiet_until(self.destinations[name].quiet_hours, now, self.zone)
+        hours = self.promise.hours if self.promise is not None else None
+        quiet = quiet_until(self.destinations[name].quiet_hours, now, self.zone, hours)
         if quiet is None:
             return rows
         # A message already put together (it has a key) waits whole when any of it must, to go out as it was.
         waiting = {_message_of(r) for r in rows if r.priority != "high"}
         held = [r for r in rows if _message_of(r) in waiting]
-        self._hold(held, quiet, f"held: quiet hours until {quiet.astimezone(self.zone):%H:%M}", now, report)
+        local = quiet.astimezone(self.zone)
+        why = f"closed until {local:%a %H:%M}" if self.destinations[name].quiet_hours == "closed" else None
+        self._hold(held, quiet, f"held: {why or f'quiet hours until {local:%H:%M}'}", now, report)
         return [r for r in rows if _message_of(r) not in waiting]
 
     def _hold(self, rows: list[OutboxRow], until: datetime, reason: str, now: datetime, report: DeliveryReport) -> None:
@@ -261,7 +269,11 @@ class Deliverer:
             mention = mentions.get(row.mention_id)
             if mention is None:
                 continue
-            items.append(AlertItem(mention, row.rule, row.reason, self.escalation_rules.get(row.rule)))
+            due = workflow.deadline(mention, self.promise) if self.promise is not None else None
+            back = mention.status == "follow_up"  # a follow-up reminder: the complaint was resolved, now due again
+            items.append(
+                AlertItem(mention, row.rule, row.reason, self.escalation_rules.get(row.rule), due, follow_up=back)
+            )
             item_rows.append(row)
         if items:
             message = render(
@@ -271,6 +283,7 @@ class Deliverer:
                 ack_link=self.ack_link,
                 now=now,
                 templates=self.templates,
+                zone=self.zone,
             )
             out.insert(0, (message, item_rows))
         return out

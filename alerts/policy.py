@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from monitor.backoff import Backoff
 from monitor.config import QuietHours
+from monitor.hours import BusinessHours
 
 # A refused alert or digest is retried from 30 s, doubling up to 30 min: a down mail server delays, never drops.
 DESTINATION_BACKOFF = Backoff(first=timedelta(seconds=30), cap=timedelta(minutes=30))
@@ -17,10 +19,15 @@ RATE_WINDOW = timedelta(hours=1)
 RETRY_AFTER_CAP = timedelta(hours=1)
 
 
-def quiet_until(quiet: QuietHours | None, now: datetime, zone: ZoneInfo) -> datetime | None:
-    """When the quiet hours that contain `now` end, or None when it is not quiet now. Handles 22:00-07:00."""
+def quiet_until(
+    quiet: QuietHours | Literal["closed"] | None, now: datetime, zone: ZoneInfo, hours: BusinessHours | None = None
+) -> datetime | None:
+    """When the quiet hours that contain `now` end, or None when it is not quiet now. Handles 22:00-07:00.
+    "closed": quiet while the business is closed (`hours`, [response] business_hours), until it opens."""
     if quiet is None:
         return None
+    if quiet == "closed":
+        return hours.opens_next(now) if hours is not None else None
     local = now.astimezone(zone)
     start, end = quiet.start, quiet.end
     t = local.time()

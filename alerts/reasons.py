@@ -19,6 +19,7 @@ renderer like every other field.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import tomllib
@@ -76,6 +77,7 @@ class Reason:
     unanswered_for: str  # "24 h"; empty when the rule is not an escalation
     group: str  # what several of these are called in one subject: "bad reviews", "negative posts", "complaints"
     about: str  # "for" (a review for a brand) or "about"
+    follow_up: bool = False  # a resolved complaint back for a follow-up: "Follow up: 1-star review on Google"
 
     @property
     def tail(self) -> str:
@@ -84,7 +86,11 @@ class Reason:
     @property
     def phrase(self) -> str:
         """ "1-star review on Google", "complaint on Reddit, unanswered for 24 h"."""
-        return f"{self.what} on {self.where}{self.tail}"
+        return f"{self._lead}{self.what} on {self.where}{self.tail}"
+
+    @property
+    def _lead(self) -> str:
+        return "follow up: " if self.follow_up else ""
 
     @property
     def headline(self) -> str:
@@ -93,7 +99,7 @@ class Reason:
 
     def sentence(self, brand: str) -> str:
         """ "1-star review for Acme Coffee on Google", "Complaint about Acme on Reddit, unanswered for 24 h"."""
-        return upper_first(f"{self.what} {self.about} {brand} on {self.where}{self.tail}")
+        return upper_first(f"{self._lead}{self.what} {self.about} {brand} on {self.where}{self.tail}")
 
 
 @functools.cache
@@ -127,7 +133,11 @@ def duration_words(delay: timedelta) -> str:
     return f"{hours} h" if hours else f"{minutes} min"
 
 
-def reason_for(mention: Mention, unanswered_after: timedelta | None) -> Reason:
+def reason_for(mention: Mention, unanswered_after: timedelta | None, *, follow_up: bool = False) -> Reason:
+    """`follow_up`: the mention is back for a follow-up (a reminder, not news)."""
+    if follow_up:
+        said = reason_for(mention, None)
+        return dataclasses.replace(said, group="follow-ups", follow_up=True)
     table = names()
     kind = table.kinds.get(mention.kind, table.default)
     where = table.where(kind, mention.url) or escape.field(mention.source, _WHERE_MAX) or "an unnamed source"
@@ -151,6 +161,8 @@ def summary(items: Sequence[tuple[Reason, str]]) -> str:
     if len(items) == 1:
         return first.sentence(brand)
     brands = list(dict.fromkeys(b for _, b in items))
+    if all(r.follow_up for r, _ in items):
+        return f"{len(items):,} follow-ups due: {_and(list(dict.fromkeys(b for _, b in items)))}"
     if len({(r.group, r.about, r.tail) for r, _ in items}) == 1:
         where = f" on {first.where}" if len({r.where for r, _ in items}) == 1 else ""
         return f"{len(items):,} {first.group} {first.about} {_and(brands)}{where}{first.tail}"

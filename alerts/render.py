@@ -28,6 +28,8 @@ Every template receives:
         stars      "★☆☆☆☆", or "" without a rating;   rating  "1/5", or ""
         label      "negative", "neutral", "positive" or "unscored"
         escalation true when the rule is an "unanswered after" rule;  unanswered_for  "24 h", or ""
+        due        when the answer is due ([response]), "10:00" today, "Mon 10:00", "Dec 9 10:00"; "" when none is
+        overdue    true when that time has passed;  deadline  "due by Mon 10:00" / "past its deadline, due Mon 10:00"
         url        the original's address (http or https only), or None
         link       the signed link to the mention's page in the web inbox, or None without [web]
         command    the shell command that acknowledges it: "mention-monitor ack 42"
@@ -67,6 +69,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -116,6 +119,7 @@ _SCHEMES: dict[Channel, frozenset[str]] = {
 }
 
 LIST_COMMAND = "mention-monitor mentions list --status alerted"
+UTC_ZONE = ZoneInfo("UTC")
 STARS = reasons.STARS
 TEMPLATES = Path(__file__).with_name("templates")
 SUBJECT_TEMPLATE = "alert.subject.txt"
@@ -147,6 +151,9 @@ class AlertItem:
     reason: str  # the rule engine's reason ("sentiment -0.71 <= -0.5"): stored and shown by the CLI, never here
     # The rule's "unanswered after" delay when it is an escalation rule: the owner reads "unanswered for 24 h".
     unanswered_after: timedelta | None = None
+    # When the answer is due ([response], workflow.deadline), for a complaint that needs one: "due by Mon 10:00".
+    due: datetime | None = None
+    follow_up: bool = False  # a reminder that a resolved complaint is back for a follow-up
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,8 @@ class _Facts:
     url: str | None
     link: str | None  # our own signed link (trusted: we made it), when the daemon serves one
     command: str
+    due: str  # "10:00" today, "Mon 10:00" this week, "Dec 9 10:00"; "" when no answer is due
+    overdue: bool
 
     def values(self, esc: _Escape) -> dict[str, Any]:
         """What a template gets for this mention, every text escaped with `esc`."""
@@ -243,7 +252,28 @@ class _Facts:
             "url": esc(self.url) if self.url else None,
             "link": esc(self.link) if self.link else None,
             "command": esc(self.command),
+            "due": esc(self.due),
+            "overdue": self.overdue,
+            "deadline": esc(_deadline(self.due, self.overdue)),
         }
+
+
+def _deadline(due: str, overdue: bool) -> str:
+    """ "due by Mon 10:00", or for an answer already late "past its deadline, due Mon 10:00"."""
+    if not due:
+        return ""
+    return f"past its deadline, due {due}" if overdue else f"due by {due}"
+
+
+def due_words(due: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """When, as a phone says it, in the configured zone: "10:00" today, "Mon 10:00" within a week, else
+    "Dec 9 10:00"."""
+    local, today = due.astimezone(zone), now.astimezone(zone)
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    if abs((local.date() - today.date()).days) < 7:
+        return f"{local:%a %H:%M}"
+    return f"{local:%b} {local.day} {local:%H:%M}"
 
 
 def _stars(mention: Mention) -> tuple[str, str]:
@@ -271,6 +301,7 @@ class _Options:
     ack_command: str
     ack_link: MentionLink | None
     now: datetime
+    zone: ZoneInfo
 
 
 def _facts(item: AlertItem, reason: reasons.Reason, brand: str, excerpt: int, o: _Options) -> _Facts:
@@ -294,6 +325,8 @@ def _facts(item: AlertItem, reason: reasons.Reason, brand: str, excerpt: int, o:
         url=escape.safe_url(mention.url),
         link=escape.safe_url(o.ack_link(mention.id)) if o.ack_link else None,
         command=escape.one_line(o.ack_command.replace("{id}", str(mention.id))),
+        due=due_words(item.due, o.now, o.zone) if item.due is not None else "",
+        overdue=item.due is not None and item.due <= o.now,
     )
 
 
@@ -388,17 +421,22 @@ def render(
     ack_link: MentionLink | None = None,
     now: datetime,
     templates: Path | None = None,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> Message:
     """One message for a group of alert items, in the form of `channel` (one of CHANNELS), from the shipped
-    templates or those in the `templates` directory."""
+    templates or those in the `templates` directory; times (an answer's due time) in `zone`."""
     if not items:
         raise ValueError("render() needs at least one alert item")
     name, form = _form(channel)
     if any(item.mention.id is None for item in items):
         raise ValueError("a mention must be stored (have an id) before it is alerted on")
-    options = _Options(form, ack_command, ack_link, now)
+    options = _Options(form, ack_command, ack_link, now, zone)
     said = [
-        (reasons.reason_for(i.mention, i.unanswered_after), escape.field(i.mention.brand, form.field)) for i in items
+        (
+            reasons.reason_for(i.mention, i.unanswered_after, follow_up=i.follow_up),
+            escape.field(i.mention.brand, form.field),
+        )
+        for i in items
     ]
     summary = reasons.summary(said)
     loader = _Templates(templates)

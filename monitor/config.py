@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from datetime import date, time, timedelta
@@ -223,7 +224,8 @@ class Destination(_Strict):
     url: str
     group_wait: Annotated[Duration, _between(timedelta(0), _DAY)] = timedelta(seconds=30)
     rate_limit: int = Field(default=20, ge=1, le=10_000, description="messages per hour at most")
-    quiet_hours: QuietHours | None = None
+    # Times of day, or "closed": held while the business is closed ([response] business_hours), sent at opening.
+    quiet_hours: QuietHours | Literal["closed"] | None = None
 
 
 class Rule(_Strict):
@@ -295,6 +297,46 @@ class Response(_Strict):
         if value and info.data.get("follow_up_after") is None:
             raise ValueError("a reminder needs follow_up_after (when a resolved complaint comes back)")
         return value
+
+
+# What a reply template may say about the mention it answers (rules/replies.py fills them in).
+REPLY_PLACEHOLDERS: dict[str, str] = {
+    "author": 'the reviewer\'s name as the source shows it ("there" when it has none)',
+    "brand": "the brand's name",
+    "where": 'where it was said: "Google", "Google Play", "Reddit"',
+    "quote": "the reviewer's own words, the first sentence, at most 80 characters",
+}
+MAX_REPLY = 4000  # characters of a template and of a reply; the owner APIs accept less (Google Play: 350)
+
+
+def _reply_text(value: str) -> str:
+    """Only {name} placeholders from REPLY_PLACEHOLDERS: no format specs, no attributes, no indexes (a template is
+    filled with a stranger's words, so it must not reach into objects); {{ and }} write braces."""
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ValueError(f"a brace is not closed or not doubled ({exc}); write {{{{ and }}}} for a brace") from None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if name not in REPLY_PLACEHOLDERS or spec or conversion:
+            known = ", ".join("{" + n + "}" for n in REPLY_PLACEHOLDERS)
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            hint = _hint(name, REPLY_PLACEHOLDERS)
+            raise ValueError(f"unknown placeholder {shown}{hint}; the placeholders are {known}")
+    return value
+
+
+class Reply(_Strict):
+    """One template of the reply manual ([[replies]]): offered on the page of a mention it fits (its `language`,
+    its `brand`, its `when` in the rules' expression language), filled with REPLY_PLACEHOLDERS, editable before it
+    is sent."""
+
+    name: str = Field(min_length=1, max_length=80)
+    text: Annotated[str, AfterValidator(_reply_text)] = Field(min_length=1, max_length=MAX_REPLY)
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+    brand: str | None = None
+    when: str = "true"
 
 
 class Web(_Strict):
@@ -382,6 +424,7 @@ class Config(_Strict):
     sentiment: Sentiment = Sentiment()
     aspects: AspectSeeds = Field(default_factory=dict)  # extra seed words per complaint aspect (monitor/aspects.py)
     alerts: Alerts = Alerts()
+    replies: list[Reply] = Field(default_factory=list)  # the reply manual, in the order the page offers it
     # Values that came from ${VAR} (and their percent-encoded form in a URL): redacted wherever the config is shown.
     secrets: frozenset[str] = frozenset()
     # The names of those ${VAR}s: what a systemd unit must load as credentials (`check` lists them).
@@ -678,6 +721,7 @@ _TOP = (
     "sentiment",
     "alerts",
     "aspects",
+    "replies",
 )
 
 
@@ -685,7 +729,7 @@ def _check_top_level(raw: dict[str, Any], path: Path) -> None:
     for key in raw:
         if key not in _TOP:
             raise ConfigError(f"{path}: unknown table [{key}]{_hint(key, _TOP)}")
-    for key in ("brands", "sources", "rules"):
+    for key in ("brands", "sources", "rules", "replies"):
         if key in raw and not isinstance(raw[key], list):
             raise ConfigError(f"{path}: {key} must be an array of tables, written [[{key}]]")
 
@@ -759,7 +803,7 @@ def _where(loc: list[str], data: dict[str, Any]) -> str:
     if not loc:
         return "top level"
     head = loc[0]
-    if head in ("brands", "rules") and len(loc) > 1 and loc[1].isdigit():
+    if head in ("brands", "rules", "replies") and len(loc) > 1 and loc[1].isdigit():
         entry = data.get(head, [])[int(loc[1])] if int(loc[1]) < len(data.get(head, [])) else {}
         name = entry.get("name") if isinstance(entry, dict) else None
         return f"[[{head}]] #{int(loc[1]) + 1}" + (f" ({name!r})" if name else "")
@@ -831,11 +875,26 @@ def _check_references(config: Config) -> None:
                 f"{path}: [[rules]] {rule.name!r}: key 'unanswered_after': {str(rule.unanswered_after)!r} counts "
                 "business hours, and [response] has no business_hours"
             )
+    for name, destination in config.destinations.items():
+        if destination.quiet_hours == "closed" and config.response.business_hours is None:
+            raise ConfigError(
+                f"{path}: [destinations] {name!r}: key 'quiet_hours': \"closed\" holds alerts while the business is "
+                "closed, and [response] has no business_hours"
+            )
     for dest in config.response.follow_up_notify:
         if dest not in config.destinations:
             raise ConfigError(
                 f"{path}: [response]: key 'follow_up_notify': no destination named {dest!r}"
                 f"{_hint(dest, config.destinations)}"
+            )
+    names = [r.name for r in config.replies]
+    for reply in config.replies:
+        if names.count(reply.name) > 1:
+            raise ConfigError(f"{path}: [[replies]]: the template name {reply.name!r} is used twice")
+        if reply.brand is not None and reply.brand not in brands:
+            raise ConfigError(
+                f"{path}: [[replies]] {reply.name!r}: key 'brand': no brand named {reply.brand!r}"
+                f"{_hint(reply.brand, brands)}"
             )
     if config.digest is not None:
         for dest in config.digest.notify:

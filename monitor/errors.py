@@ -10,6 +10,12 @@
     │   ├── BodyTooLarge        the (decoded) body passed the size cap (permanent for that document)
     │   ├── DeadlineExceeded    the whole request took longer than its deadline (retryable)
     │   └── ParseError          the body could not be understood (permanent for that document)
+    └── ReplyError             the owner's reply to a review could not be posted through the platform's API;
+        │                      `.reason` is a plain sentence for the inbox page (no token, no key, no URL)
+        ├── ReplyRefused        the API said no for good (400/403/404/409/422, rejected credentials, text too long
+        │                       or empty); sending the same text again cannot help (permanent)
+        └── ReplyUncertain      5xx, 408, 429, network error or deadline: the reply may or may not have landed;
+                                sending the same text again later is safe (retryable)
 
 A destination that refuses an alert is not an exception: Apprise never raises, and our adapter returns a
 `SendResult` that says whether to retry (alerts/apprise_adapter.py).
@@ -76,3 +82,36 @@ class DeadlineExceeded(FetchError):
 class ParseError(FetchError):
     def __init__(self, message: str) -> None:
         super().__init__(message, retryable=False)
+
+
+class ReplyError(MonitorError):
+    """Posting the owner's reply failed. `reason` (also `str()`) is a short sentence the inbox page can show as is.
+
+    The exception that caused it, if any, is chained (`__cause__`) for the log; it names the URL, never a token."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ReplyRefused(ReplyError):
+    """The platform refused the reply for good. `status` is the HTTP status when the API answered, None when we
+    refused before sending (too long, empty) or the credentials could not be used."""
+
+    retryable = False
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class ReplyUncertain(ReplyError):
+    """The reply may have been stored or not. Every owner API we answer through either replaces a reply (Google) or
+    is checked before it is sent again (App Store), so trying again later with the same text is safe.
+    `retry_after` (seconds) is set when the server said when to come back."""
+
+    retryable = True
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after

@@ -165,6 +165,18 @@ class BusinessHours:
         local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.zone)
         return local.astimezone(UTC)
 
+    def opens_next(self, moment: datetime) -> datetime | None:
+        """None when the business is open at `moment`; otherwise when it opens next (None if never within a year)."""
+        moment = moment.astimezone(UTC)
+        today = moment.astimezone(self.zone).date()
+        for offset in range(-1, 370):  # from yesterday: a range may run past midnight
+            for start, end in self.open_ranges(today + timedelta(days=offset)):
+                if start <= moment < end:
+                    return None
+                if start > moment:
+                    return start
+        return None
+
     def add(self, start: datetime, amount: timedelta) -> datetime:
         """The instant at which `amount` of open time has passed since `start`."""
         start = start.astimezone(UTC)  # arithmetic in real time (an aware local datetime adds wall time)

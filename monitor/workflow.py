@@ -19,6 +19,7 @@ from monitor.storage.events import Events
 from monitor.storage.followups import FollowUps
 from monitor.storage.mentions import Mentions
 from monitor.storage.notes import Notes
+from monitor.storage.replies import BY_HAND, Replies, Reply
 
 # What a person can do to a mention -> the status it gets. `not-about-us` holds back a homonym.
 ACTIONS: dict[str, Status] = {
@@ -123,6 +124,26 @@ def assign(db: Database, mention_id: int, user: str | None, *, now: datetime, ac
         )
 
 
+def replied(db: Database, reply: Reply, *, at: datetime | None, now: datetime, where: str) -> None:
+    """A reply was sent (through `where`'s API, or by hand at the source): the mention is `responded` as of `at`
+    (the time the API gave, else now), in the same transaction as the reply's own record."""
+    with db.transaction():
+        Replies(db).sent(reply.id, at=at or now)
+        Mentions(db).set_answered(reply.mention_id, at or now, now)
+        how = "by hand at the source" if reply.via == BY_HAND else f"on {where}"
+        Events(db).add("replied", at=now, mention_id=reply.mention_id, reason=how, actor=reply.actor)
+
+
+def reply_failed(db: Database, reply: Reply, reason: str, *, now: datetime, for_good: bool) -> None:
+    """The API refused the reply (`for_good`) or did not answer: the reply and why are kept, the mention unchanged."""
+    with db.transaction():
+        if for_good:
+            Replies(db).refused(reply.id, reason)
+        else:
+            Replies(db).uncertain(reply.id, reason)
+        Events(db).add("reply_failed", at=now, mention_id=reply.mention_id, reason=reason, actor=reply.actor)
+
+
 @dataclass(frozen=True, slots=True)
 class Moment:
     """One line of a mention's timeline."""
@@ -131,6 +152,7 @@ class Moment:
     kind: str  # "ingested", "matched", "alerted", "note", "acknowledged", ...
     text: str  # in plain words
     actor: str | None = None
+    words: str = ""  # what was written, shown under the line: a reply's text
 
 
 _WORDS = {
@@ -152,19 +174,23 @@ _WORDS = {
     "escalated": "escalated: {reason}",
     "follow_up": "back for a follow-up: {reason}",
     "followed_up": "followed up",
+    "replied": "replied {reason}",
+    "reply_failed": "reply not sent: {reason}",
 }
 
 
 def timeline(db: Database, mention_id: int) -> list[Moment]:
     """What happened to the mention, oldest first: rule decisions, alerts, status changes, notes."""
     moments: list[Moment] = []
+    sent = next((r for r in Replies(db).of_mention(mention_id) if r.state == "sent"), None)
     for e in Events(db).of_mention(mention_id):
         template = _WORDS.get(e.type, e.type.replace("_", " "))
         text = template.format(rule=e.rule or "", destination=e.destination or "", reason=e.reason or "")
         answered = ("acknowledged", "responded", "resolved", "ignored", "reopened", "not_about_us", "followed_up")
         if e.type in answered and e.reason:
             text = f"{text} ({e.reason})"
-        moments.append(Moment(e.at, e.type, text, e.actor))
+        words = sent.text if e.type == "replied" and sent is not None else ""
+        moments.append(Moment(e.at, e.type, text, e.actor, words))
     for n in Notes(db).of_mention(mention_id):
         moments.append(Moment(n.at, "note", n.text, n.author))
     return sorted(moments, key=lambda m: m.at)

@@ -4,7 +4,8 @@ What the kinds share is in small modules by idea: `base` (the interface), `http`
 (converting a response, skipping what is malformed), `bounds` (how much of a stranger's text reaches an item),
 `isolation` and `parse_worker` (parsing feeds and pages in a child process under a deadline and a memory budget),
 `text`, `times`, `numbers`, `cursors` (what to remember between polls), `ratelimits`, `tokens` and `bearer`
-(owner-API credentials), `urls` (only http(s) URLs in the config, no configured credential in an item).
+(owner-API credentials), `urls` (only http(s) URLs in the config, no configured credential in an item), `replies`
+(the owner's answer posted through the kinds whose API takes one: `Answerable`).
 """
 
 from __future__ import annotations

@@ -6,14 +6,20 @@ becomes `responded` with the response time.
 
 Authentication is a JWT signed with the team's ES256 API key (`key_id`, `issuer_id`, the `.p8` `private_key`), valid
 at most 20 minutes; it is kept in memory and re-signed shortly before it expires.
+
+The owner can answer from the inbox (`reply`, `sources.replies.Answerable`) with `POST /v1/customerReviewResponses`.
+A review has at most one response and a second POST may be refused (409), so every attempt first reads the review's
+response: the same text already there means an earlier attempt landed (success, nothing sent); another text means
+someone answered elsewhere (refused, never overwritten from here).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+from monitor.errors import FetchError, HTTPStatusError, ReplyRefused
 from monitor.model import FetchResult, Item, SourceState
 from sources.base import APISourceConfig
 from sources.bearer import BearerTokenSource
@@ -21,6 +27,7 @@ from sources.cursors import HighWater, activity
 from sources.http import HttpFetcher
 from sources.items import MAX_PAGES, Batch, collect, expect
 from sources.numbers import rating
+from sources.replies import check_text, reply_error, reply_json
 from sources.times import parse_time
 from sources.tokens import Token, sign_jwt
 
@@ -83,9 +90,57 @@ class AppStoreConnectSource(BearerTokenSource[AppStoreConnectConfig]):
     kind = "appstore_connect"
     Config = AppStoreConnectConfig
     secret_keys: ClassVar[tuple[str, ...]] = ("private_key",)
+    reply_limit: ClassVar[int | None] = None
+    where: ClassVar[str] = "the App Store"
 
     def describe(self) -> str:
         return f"appstore_connect reviews of app {self.config.app_id}"
+
+    def _base(self) -> str:
+        return (self.config.base_url or API).rstrip("/")
+
+    async def reply(self, http: HttpFetcher, external_id: str, text: str) -> datetime | None:
+        """Create the developer's response, unless an earlier attempt already did; returns its `lastModifiedDate`."""
+        check_text(text, self.reply_limit, self.where)
+        body = {
+            "data": {
+                "type": "customerReviewResponses",
+                "attributes": {"responseBody": text},
+                "relationships": {"review": {"data": {"type": "customerReviews", "id": external_id}}},
+            }
+        }
+        try:
+            existing = await self._response_to(http, external_id)
+            if existing is not None:
+                return _confirm(existing, text)
+            try:
+                created = await self._send(http, "POST", f"{self._base()}/v1/customerReviewResponses", body)
+            except HTTPStatusError as exc:
+                # Someone (or an attempt we lost track of) responded between our read and our POST.
+                existing = await self._response_to(http, external_id) if exc.status == 409 else None
+                if existing is None:
+                    raise
+                return _confirm(existing, text)
+        except FetchError as exc:
+            raise reply_error(exc, self.where) from exc
+        return _response_time(reply_json(created))
+
+    async def _response_to(self, http: HttpFetcher, review_id: str) -> dict[str, Any] | None:
+        """The attributes of the review's response (`GET /v1/customerReviews/{id}/response`), None when it has none
+        (404, or JSON:API's empty `data`)."""
+        url = f"{self._base()}/v1/customerReviews/{quote(review_id, safe='')}/response"
+        try:
+            response = await self._get(http, url, None)
+        except HTTPStatusError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        body = reply_json(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            return None
+        attributes = data.get("attributes")
+        return attributes if isinstance(attributes, dict) else {}
 
     async def _new_token(self, http: HttpFetcher, now: datetime) -> Token:
         issued = int(now.timestamp())
@@ -99,7 +154,7 @@ class AppStoreConnectSource(BearerTokenSource[AppStoreConnectConfig]):
         return Token(signed, now + LIFETIME)
 
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
-        base = (self.config.base_url or API).rstrip("/")
+        base = self._base()
         url: str | None = f"{base}/v1/apps/{self.config.app_id}/customerReviews"
         params: dict[str, str | int] | None = {"sort": "-createdDate", "limit": 200, "include": "response"}
         mark = HighWater.load(state.cursor)
@@ -122,6 +177,26 @@ class AppStoreConnectSource(BearerTokenSource[AppStoreConnectConfig]):
             params = None
         cursor = mark.advance((activity(i), i.external_id) for i in found).dump() or dict(state.cursor)
         return FetchResult(tuple(found), SourceState(cursor=cursor), skipped=skipped)
+
+
+def _confirm(existing: dict[str, Any], text: str) -> datetime | None:
+    """An existing response with our text is our reply (an earlier attempt landed); any other text is not ours."""
+    if _normal(existing.get("responseBody")) != _normal(text):
+        raise ReplyRefused(
+            "This review already has a different response on the App Store; change it in App Store Connect.",
+            status=409,
+        )
+    return parse_time(existing.get("lastModifiedDate"))
+
+
+def _normal(text: Any) -> str:
+    return str(text or "").replace("\r\n", "\n").strip()
+
+
+def _response_time(body: Any) -> datetime | None:
+    data = body.get("data") if isinstance(body, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    return parse_time(attributes.get("lastModifiedDate")) if isinstance(attributes, dict) else None
 
 
 def _same_origin(url: str, base: str) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from monitor.clock import Clock, SystemClock
-from monitor.errors import CredentialsError
+from monitor.errors import CredentialsError, HTTPStatusError
 from sources.base import APISourceConfig, Source
 from sources.http import HttpFetcher, HttpResponse
 from sources.tokens import Token, google_token, load_google_credentials
@@ -46,6 +46,27 @@ class BearerTokenSource(Source[C], Generic[C]):
                 raise
         self._token = None  # rejected before its time: one new token, one more try
         return await http.get(url, params=params, headers=await self._authorization(http))
+
+    async def _send(self, http: HttpFetcher, method: str, url: str, json_body: Any) -> HttpResponse:
+        """A write (the owner's reply) with `_get`'s token handling: a token the API rejects is replaced once and the
+        request sent once more, which is safe because a 401/403 means the API did not act on it."""
+        try:
+            return await self._send_once(http, method, url, json_body)
+        except CredentialsError:
+            if self._token is None:
+                raise
+        self._token = None  # rejected before its time: one new token, one more try
+        return await self._send_once(http, method, url, json_body)
+
+    async def _send_once(self, http: HttpFetcher, method: str, url: str, json_body: Any) -> HttpResponse:
+        try:
+            headers = await self._authorization(http)
+        except HTTPStatusError as exc:
+            if exc.retryable:
+                raise
+            # A 4xx from the token endpoint is about our credentials, not about the review we write to.
+            raise CredentialsError(f"the token request was refused (HTTP {exc.status})") from exc
+        return await http.request(method, url, headers=headers, json_body=json_body)
 
 
 class GoogleAPISource(BearerTokenSource[C], Generic[C]):

@@ -7,18 +7,26 @@ on Google, so its mention becomes `responded` with the reply time and its escala
 authorized user (refresh-token grant, what the Business Profile API usually needs because locations are managed by
 people). Access tokens are cached in memory only, until shortly before they expire. With `base_url` set, the token
 endpoint is `{base_url}/token` too, so tests and proxies see every request.
+
+The owner can answer from the inbox (`reply`, `sources.replies.Answerable`): `reviews.updateReply` PUTs the reply,
+creating or replacing it, so sending the same text again after an uncertain attempt is safe. The same
+`business.manage` scope covers it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import quote
 
+from monitor.errors import FetchError, ReplyRefused
 from monitor.model import FetchResult, Item, SourceState
 from sources.base import APISourceConfig
 from sources.bearer import GoogleAPISource
 from sources.cursors import HighWater, activity
 from sources.http import HttpFetcher
 from sources.items import MAX_PAGES, Batch, collect, expect
+from sources.replies import check_text, reply_error, reply_json
 from sources.times import parse_time
 
 API = "https://mybusiness.googleapis.com"
@@ -26,6 +34,8 @@ SCOPE = "https://www.googleapis.com/auth/business.manage"
 STARS = {"ONE": 1.0, "TWO": 2.0, "THREE": 3.0, "FOUR": 4.0, "FIVE": 5.0}
 # Reviews have no public permalink in this API; this is where the owner reads and answers them.
 REVIEWS_PAGE = "https://business.google.com/reviews"
+# ReviewReply.comment: "The maximum length is 4096 bytes" (UTF-8), not characters, so `reply_limit` stays None.
+REPLY_MAX_BYTES = 4096
 
 
 class GoogleBusinessConfig(APISourceConfig):
@@ -71,12 +81,31 @@ class GoogleBusinessSource(GoogleAPISource[GoogleBusinessConfig]):
     api = API
     scope = SCOPE
     credentials_key = "credentials"
+    reply_limit: ClassVar[int | None] = None
+    where: ClassVar[str] = "Google"
 
     def describe(self) -> str:
         return f"google_business reviews of location {self.config.location_id}"
 
+    def _reviews_url(self) -> str:
+        return f"{self._base()}/v4/accounts/{self.config.account_id}/locations/{self.config.location_id}/reviews"
+
+    async def reply(self, http: HttpFetcher, external_id: str, text: str) -> datetime | None:
+        """PUT the owner's reply (`reviews.updateReply`); returns the ReviewReply's `updateTime`."""
+        check_text(text, self.reply_limit, self.where)
+        size = len(text.encode("utf-8"))
+        if size > REPLY_MAX_BYTES:
+            raise ReplyRefused(f"Google accepts replies of at most {REPLY_MAX_BYTES} bytes; this one has {size}.")
+        url = f"{self._reviews_url()}/{quote(external_id, safe='')}/reply"
+        try:
+            response = await self._send(http, "PUT", url, {"comment": text})
+        except FetchError as exc:
+            raise reply_error(exc, self.where) from exc
+        body = reply_json(response)
+        return parse_time(body.get("updateTime")) if isinstance(body, dict) else None
+
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
-        url = f"{self._base()}/v4/accounts/{self.config.account_id}/locations/{self.config.location_id}/reviews"
+        url = self._reviews_url()
         params: dict[str, str | int] = {"pageSize": 50, "orderBy": "updateTime desc"}
         mark = HighWater.load(state.cursor)
         found: list[Item] = []

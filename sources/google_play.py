@@ -4,13 +4,19 @@ A review whose comments include a `developerComment` was answered on Play, so it
 the reply time. The API returns only reviews created or edited in the last week, newest activity first, so the
 source should run at least daily. Authentication is a service account (JWT bearer grant) that was granted access
 to the app in the Play Console; the access token is kept in memory until shortly before it expires.
+
+The owner can answer from the inbox (`reply`, `sources.replies.Answerable`): `reviews.reply` sets the developer's
+reply, replacing an earlier one, so sending the same text again after an uncertain attempt is safe. Play rejects
+replies longer than 350 characters; we refuse them before sending.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from monitor.errors import FetchError
 from monitor.model import FetchResult, Item, SourceState
 from sources.base import APISourceConfig
 from sources.bearer import GoogleAPISource
@@ -18,10 +24,12 @@ from sources.cursors import HighWater, activity
 from sources.http import HttpFetcher
 from sources.items import MAX_PAGES, Batch, collect, expect
 from sources.numbers import engagement, rating
+from sources.replies import check_text, reply_error, reply_json
 from sources.times import parse_time
 
 API = "https://androidpublisher.googleapis.com"
 SCOPE = "https://www.googleapis.com/auth/androidpublisher"
+REPLY_LIMIT = 350  # reviews.reply: "Replies of more than approximately 350 characters will be rejected."
 
 
 class GooglePlayConfig(APISourceConfig):
@@ -83,12 +91,31 @@ class GooglePlaySource(GoogleAPISource[GooglePlayConfig]):
     api = API
     scope = SCOPE
     credentials_key = "service_account"
+    reply_limit: ClassVar[int | None] = REPLY_LIMIT
+    where: ClassVar[str] = "Google Play"
 
     def describe(self) -> str:
         return f"google_play reviews of {self.config.package_name}"
 
+    def _reviews_url(self) -> str:
+        return f"{self._base()}/androidpublisher/v3/applications/{quote(self.config.package_name, safe='')}/reviews"
+
+    async def reply(self, http: HttpFetcher, external_id: str, text: str) -> datetime | None:
+        """POST the developer's reply (`reviews.reply`); returns its `lastEdited` time (whole seconds, as `fetch`
+        reads the reply's time)."""
+        check_text(text, self.reply_limit, self.where)
+        # The review id ("gp:AOqp...") is one path segment, percent-encoded like a URI template's `{reviewId}`.
+        url = f"{self._reviews_url()}/{quote(external_id, safe='')}:reply"
+        try:
+            response = await self._send(http, "POST", url, {"replyText": text})
+        except FetchError as exc:
+            raise reply_error(exc, self.where) from exc
+        body = reply_json(response)
+        result = body.get("result") if isinstance(body, dict) else None
+        return parse_time(_when(result.get("lastEdited"))) if isinstance(result, dict) else None
+
     async def fetch(self, http: HttpFetcher, state: SourceState) -> FetchResult:
-        url = f"{self._base()}/androidpublisher/v3/applications/{quote(self.config.package_name, safe='')}/reviews"
+        url = self._reviews_url()
         params: dict[str, str | int] = {"maxResults": 100}
         mark = HighWater.load(state.cursor)
         found: list[Item] = []

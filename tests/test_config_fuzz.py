@@ -416,7 +416,7 @@ def use(app: App) -> None:
         assert next_check_after_failure(now, interval, 30, config.monitor.max_backoff, rng) > now
     promise = config.promise
     for destination in config.destinations.values():
-        quiet_until(destination.quiet_hours, now, config.monitor.zone)
+        quiet_until(destination.quiet_hours, now, config.monitor.zone, promise.hours)
     assert promise.deadline(now) >= now >= promise.due_since(now)
     for rule in app.checked.rules:
         for _, clock in rule.steps():  # each escalation step's deadline, and the pass that looks for due ones

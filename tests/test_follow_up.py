@@ -149,6 +149,10 @@ def test_a_resolved_complaint_comes_back_once_and_is_followed_up_with_one_press(
         assert [mentions.get(i).status for i in (cold.id, twice.id)] == ["follow_up", "follow_up"]  # type: ignore[union-attr]
         assert len(reminders(server)) == 1  # one reminder, both complaints in it
         assert "served me cold" in reminders(server)[0] and "charged me twice" in reminders(server)[0]
+        # A reminder, not news: it says what to do, not "1-star review" as if it had just been posted.
+        assert reminders(server)[0].count("Follow up: ") == 2
+        titles = [json.loads(r.body)["title"] for r in server.requests if r.path == "/phone"]
+        assert titles[0].startswith("2 follow-ups due: ")
         for _ in range(3):
             clock.advance(timedelta(hours=6))
             daemon.submit(deliver, app).result()

@@ -1,5 +1,6 @@
 """The web inbox served for real (uvicorn on 127.0.0.1, the daemon's WebServer) from a background thread.
 
+The inbox answers replies as the daemon's does (a ReplyDesk over the config's sources, through a real HttpFetcher).
 The inbox gets its own database connection, as the daemon's would be; the test seeds and reads the same SQLite file
 through another, so what a test asserts is what the file says. Users are made through the real CLI's storage and
 password hashing.
@@ -17,11 +18,14 @@ from pathlib import Path
 from monitor.clock import Clock
 from monitor.config import Config
 from monitor.passwords import hash_password
-from monitor.service.app import load
+from monitor.service.app import check, load
+from monitor.service.replies import ReplyDesk
 from monitor.service.web.server import WebServer
 from monitor.service.web.site import Site, make_site
 from monitor.storage import Database, open_database
 from monitor.storage.users import Users
+from sources.http import HttpFetcher
+from sources.replies import Answerable
 from tests.mailserver import free_port
 
 SECRET = "a-secret-of-32-characters-long!!"
@@ -64,7 +68,11 @@ def serving(config_path: Path, clock: Clock) -> Iterator[Served]:
     async def main() -> None:
         db = open_database(config.monitor.database)
         own = [b.name for b in config.brands if b.role == "own"]
-        site = make_site(db, clock, config.web, own, config.promise)  # type: ignore[arg-type]
+        checked = check(config, clock)
+        http = HttpFetcher(user_agent="mention-monitor tests", clock=clock, deadline=5.0)
+        answerers = {s.name: s for s in checked.sources if isinstance(s, Answerable)}
+        desk = ReplyDesk(db, clock, http, answerers, checked.manual)
+        site = make_site(db, clock, config.web, own, config.promise, desk)  # type: ignore[arg-type]
         server = WebServer(lambda: site)
         stop = asyncio.Event()
         holder.update(site=site, stop=stop, loop=asyncio.get_running_loop())
@@ -77,6 +85,7 @@ def serving(config_path: Path, clock: Clock) -> Iterator[Served]:
         started.set()
         await stop.wait()
         await server.close()
+        await http.aclose()
         db.close()
 
     thread = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)

@@ -37,6 +37,12 @@ def command(ctx: Context) -> int:
             window, baseline = format_duration(r.window), format_duration(r.baseline)
             extra = f", spike: {r.factor:g}x in {window} over {baseline}, at least {r.min_count}"
         out(f"  {r.name}: when {r.when!r} -> {', '.join(r.notify)} ({r.priority}{extra})")
+    out(f"replies ({len(config.replies)}):")
+    for reply in config.replies:
+        fits = [f"language {reply.language}"] if reply.language else []
+        fits += [f"brand {reply.brand}"] if reply.brand else []
+        fits += [f"when {reply.when!r}"] if reply.when.strip() not in ("", "true") else []
+        out(f"  {reply.name}: {'; '.join(fits) or 'every mention'}")
     after = config.response.follow_up_after
     follow_up = f"; a resolved complaint back for a follow-up after {format_duration(after)}" if after else ""
     out(f"response: an answer within {config.promise.describe()}{follow_up}")

@@ -79,7 +79,9 @@ def show(ctx: Context) -> int:
                     for m in earlier
                 ],
                 "timeline": [
-                    {"at": t.at.isoformat(), "kind": t.kind, "text": t.text, "actor": t.actor} for t in moments
+                    {"at": t.at.isoformat(), "kind": t.kind, "text": t.text, "actor": t.actor}
+                    | ({"words": t.words} if t.words else {})
+                    for t in moments
                 ],
             }
         )
@@ -117,6 +119,8 @@ def _text(mention: Mention, earlier: list[Mention], moments: list[workflow.Momen
     for t in moments:
         head = f"  {at(t.at)}  {t.actor or 'monitor':12} "
         text = f"note: {t.text}" if t.kind == "note" else t.text
+        if t.words:
+            text = f"{text}:\n{t.words}"
         lines = text.splitlines() or [""]
         out(head + lines[0])
         for more in lines[1:]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from monitor.matching import BrandMatcher
 from monitor.pipeline import Pipeline
 from monitor.sentiment import Scorer, build_scorer
 from monitor.service.cluster import Cluster
+from monitor.service.replies import ReplyDesk
 from monitor.service.web.site import Site, make_site
 from monitor.storage import Database, open_database
 from monitor.storage.events import Events
@@ -34,10 +35,12 @@ from monitor.storage.outbox import Outbox
 from monitor.storage.schedule import Schedule
 from rules.engine import CompiledRule, RuleEngine, compile_rules
 from rules.followups import follow_up_timer
+from rules.replies import Manual, compile_manual
 from rules.spikes import SpikeRule, SpikeWatcher, compile_spikes
 from sources import source_kinds
 from sources.base import Source
 from sources.http import HttpFetcher
+from sources.replies import Answerable
 
 
 def source_configs() -> SourceKinds:
@@ -59,6 +62,7 @@ class Checked:
     rules: tuple[CompiledRule, ...]
     spikes: tuple[SpikeRule, ...]
     senders: dict[str, AppriseDestination]
+    manual: Manual = field(default_factory=Manual)  # [[replies]]: the templates the mention page offers
 
 
 def check(config: Config, clock: Clock | None = None) -> Checked:
@@ -74,13 +78,14 @@ def check(config: Config, clock: Clock | None = None) -> Checked:
             raise ConfigError(f"{config.path}: {exc}") from None
     rules = compile_rules(config)
     spikes = compile_spikes(config)
+    manual = compile_manual(config)
     senders = {}
     for name, dest in config.destinations.items():
         try:
             senders[name] = AppriseDestination(name, dest.url, secrets=config.secrets)
         except ConfigError as exc:
             raise ConfigError(f"{config.path}: [destinations] {name!r}: {exc}") from None
-    return Checked(config, sources, rules, spikes, senders)
+    return Checked(config, sources, rules, spikes, senders, manual)
 
 
 def check_to_run(config: Config, clock: Clock | None = None) -> Checked:
@@ -170,8 +175,19 @@ def build(
     pipeline = Pipeline(
         db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention, aspects=Aspects.packaged(config.aspects)
     )
+    http = HttpFetcher(
+        user_agent=config.monitor.user_agent,
+        clock=clock,
+        max_bytes=config.monitor.max_body_bytes,
+        deadline=config.monitor.request_deadline.total_seconds(),
+        per_host=config.monitor.per_host_limit,
+    )
     spikes = SpikeWatcher(checked.spikes, brands=[b.name for b in own], destinations=dict(config.destinations), db=db)
-    site = make_site(db, clock, config.web, [b.name for b in own], config.promise) if config.web is not None else None
+    site = None
+    if config.web is not None:
+        answerers = {s.name: s for s in checked.sources if isinstance(s, Answerable)}
+        desk = ReplyDesk(db, clock, http, answerers, checked.manual)
+        site = make_site(db, clock, config.web, [b.name for b in own], config.promise, desk)
     # One instance at a time per piece of work when several share the database (PostgreSQL).
     cluster = Cluster(db, poll_ttl=config.monitor.request_deadline * 2 + timedelta(seconds=15))  # fetch + parse
     deliverer = Deliverer(
@@ -183,13 +199,7 @@ def build(
         ack_link=site.links.link if site is not None else None,
         templates=config.alerts.templates,
         may_deliver=cluster.may_deliver,
-    )
-    http = HttpFetcher(
-        user_agent=config.monitor.user_agent,
-        clock=clock,
-        max_bytes=config.monitor.max_body_bytes,
-        deadline=config.monitor.request_deadline.total_seconds(),
-        per_host=config.monitor.per_host_limit,
+        promise=config.promise,
     )
     schedule = Schedule(db)
     now = clock.now()

@@ -29,6 +29,7 @@ ORDER = (
     "users",
     "notes",
     "login_failures",
+    "replies",
 )
 
 # What running daemons hold (their registrations and leases): not data. migrate-db runs only while no daemon uses the

@@ -6,20 +6,25 @@ link an alert carried for that one mention (links.py). Without either, a GET is 
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from alerts import reasons
 from monitor import workflow
+from monitor.config import MAX_REPLY
 from monitor.model import STATUSES, Mention
 from monitor.service.web.links import Refused
 from monitor.service.web.sessions import matches
 from monitor.service.web.site import Site, Visitor, message, page, site_of, visitor
 from monitor.storage.mentions import InboxQuery, Mentions
 from monitor.storage.notes import MAX_NOTE
+from monitor.storage.replies import Replies
 from monitor.storage.users import Users
 
 PER_PAGE = 25
@@ -42,7 +47,12 @@ DONE = {
     "note": "Note added.",
     "assign": "Assignment saved.",
     "follow-up-done": "Followed up.",
+    "reply-sent": "Reply sent.",
+    "reply-already": "This mention has been answered already; the reply is in the history.",
+    "reply-busy": "Your reply is being sent.",
+    "reply-empty": "Write a reply first.",
 }
+KEY_MAX = 64  # characters of a reply box's one-time key
 
 
 def _login(request: Request) -> Response:
@@ -156,7 +166,58 @@ async def mention(request: Request) -> Response:
         people=people,
         done=DONE.get(request.query_params.get("done") or ""),
         max_note=MAX_NOTE,
+        reply=_reply_box(site, m, request.query_params.get("template")),
     )
+
+
+def _reply_box(site: Site, m: Mention, chosen: str | None) -> dict[str, Any] | None:
+    """What the page's reply box shows: the templates that fit, the text to start from, how it is sent. None without
+    a reply desk. A GET makes only a fresh one-time key; nothing is stored until the box is sent."""
+    desk = site.desk
+    if desk is None or m.id is None:
+        return None
+    channel = desk.channel(m)
+    where = channel.where if channel is not None else reasons.reason_for(m, None).where
+    drafts = desk.manual.fitting(m, where)
+    history = Replies(site.db).of_mention(m.id)
+    live = next((r for r in history if r.state in ("sending", "uncertain", "sent")), None)
+    last = history[-1] if history else None
+    picked = next((d for d in drafts if d.name == chosen), None) or (drafts[0] if drafts else None)
+    if last is not None and last.state == "refused" and not chosen:
+        picked = None  # start from what was refused, so an edit fixes it rather than starting over
+    text = picked.text if picked is not None else (last.text if last is not None and last.state == "refused" else "")
+    return {
+        "drafts": drafts,
+        "picked": picked.name if picked is not None else None,
+        "text": text,
+        "key": live.key if live is not None and live.state != "sent" else secrets.token_urlsafe(18),
+        "live": live,
+        "last": last,
+        "where": channel.where if channel is not None else None,
+        "limit": (channel.reply_limit if channel is not None else None) or MAX_REPLY,
+        "original": where,
+    }
+
+
+async def reply(request: Request) -> Response:
+    """Send the reply box: through the source's owner API, or recorded as answered by hand at the source."""
+    site, access, fields = await _posted(request)
+    if isinstance(access, Response):
+        return access
+    desk = site.desk
+    if desk is None:
+        return message(request, 404, "Not found", "Replies are not set up here.")
+    key = str(fields.get("key") or "")[:KEY_MAX]
+    text = str(fields.get("text") or "").strip()
+    if not key:
+        return message(request, 400, "Form expired", "This form has expired. Open the page again.")
+    kept = Replies(site.db).by_key(key)
+    if not text and kept is None:  # Retry sends the kept text: its form has none
+        return _back(access, "reply-empty")
+    template = str(fields.get("template") or "")[:80] or None
+    text = text or (kept.text if kept is not None else "")
+    outcome = await desk.send(access.mention, key, text[:MAX_REPLY], template=template, actor=_actor(access))
+    return _back(access, f"reply-{outcome.kind}")
 
 
 async def _posted(request: Request) -> tuple[Site, Access | Response, FormData]:

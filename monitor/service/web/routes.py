@@ -39,6 +39,7 @@ def create_app(current: Callable[[], Site]) -> Starlette:
         Route("/m/{mention_id:int}/act", pages.act, methods=["POST"]),
         Route("/m/{mention_id:int}/note", pages.note, methods=["POST"]),
         Route("/m/{mention_id:int}/assign", pages.assign, methods=["POST"]),
+        Route("/m/{mention_id:int}/reply", pages.reply, methods=["POST"]),
         Route("/login", login.form, methods=["GET"]),
         Route("/login", login.submit, methods=["POST"]),
         Route("/logout", login.logout, methods=["POST"]),

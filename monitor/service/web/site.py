@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from monitor.clock import Clock
 from monitor.config import Web
 from monitor.hours import Promise
+from monitor.service.replies import ReplyDesk
 from monitor.service.web.links import MentionLinks
 from monitor.service.web.sessions import COOKIE, Session, Sessions
 from monitor.service.web.view import environment
@@ -50,10 +51,19 @@ class Site:
     sessions: Sessions
     env: Environment
     promise: Promise  # [response]: when an answer is due (the inbox's "5 h left to answer")
+    desk: ReplyDesk | None = None  # answering from the mention page: the reply manual and the owner APIs
 
 
-def make_site(db: Database, clock: Clock, web: Web, brands: list[str], promise: Promise | None = None) -> Site:
-    """`promise`: `Config.promise`; None is the promise without [response] (24 h by the wall clock)."""
+def make_site(
+    db: Database,
+    clock: Clock,
+    web: Web,
+    brands: list[str],
+    promise: Promise | None = None,
+    desk: ReplyDesk | None = None,
+) -> Site:
+    """`promise`: `Config.promise`; None is the promise without [response] (24 h by the wall clock). `desk`: how
+    replies are sent (None: the page offers no reply box)."""
     promise = promise or Promise()
     return Site(
         db=db,
@@ -64,6 +74,7 @@ def make_site(db: Database, clock: Clock, web: Web, brands: list[str], promise: 
         sessions=Sessions(web.secret, web.session_ttl, clock, secure=web.public_url.startswith("https://")),
         env=environment(promise),
         promise=promise,
+        desk=desk,
     )
 
 
