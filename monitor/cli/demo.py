@@ -45,7 +45,7 @@ terms = ["Slack"]
 
 [[brands]]
 name = "Anker"
-terms = ["Anker", "portable charger"]
+terms = ["Anker"]                       # not "portable charger": another maker's charger is not about Anker
 
 [[brands]]
 name = "Visited app"
