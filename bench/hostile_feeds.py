@@ -1,8 +1,9 @@
 """Time the parsers on hostile documents: called directly, as the daemon did, and through the parse workers, as now.
 
-    python bench/hostile_feeds.py                          # every case; the direct run is given up after 60 s
+    python bench/hostile_feeds.py                          # every case; the direct run is given up after 30 s
     python bench/hostile_feeds.py --limit 200 --only author
     python bench/hostile_feeds.py --deadline 10            # the workers' deadline (the daemon's request_deadline)
+    python bench/hostile_feeds.py --size tiny              # one small case, no event-loop figure
 
 "direct": feedparser.parse (or the reviews page parser) on the document, in a child process that is killed at
 --limit, so that a quadratic case shows as "> 60 s" instead of holding the bench for hours; with its peak memory.
@@ -22,11 +23,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
-from monitor.errors import ParseError
-from sources.isolation import ParseWorkers
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.report import Figure, emit, options  # noqa: E402
+from monitor.errors import ParseError  # noqa: E402
+from sources.isolation import ParseWorkers  # noqa: E402
 
 MB = 1_000_000
 REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"
@@ -115,7 +121,8 @@ print(json.dumps({"seconds": time.perf_counter() - start, "outcome": outcome,
 """
 
 
-def direct(kind: str, body: bytes, limit: float) -> str:
+def direct(kind: str, body: bytes, limit: float) -> tuple[float | None, str]:
+    """Seconds (None: given up at `limit`) and what it was: peak memory and outcome."""
     with tempfile.NamedTemporaryFile() as document:
         document.write(body)
         document.flush()
@@ -125,14 +132,15 @@ def direct(kind: str, body: bytes, limit: float) -> str:
                 capture_output=True,
                 timeout=limit,
                 check=True,
+                cwd=ROOT,
             )
         except subprocess.TimeoutExpired:
-            return f"> {limit:g} s"
-    figures = json.loads(done.stdout)
-    return f"{figures['seconds']:6.2f} s {figures['mib']:6.0f} MiB {figures['outcome']}"
+            return None, f"> {limit:g} s"
+    found = json.loads(done.stdout)
+    return found["seconds"], f"{found['mib']:.0f} MiB, {found['outcome']}"
 
 
-async def through_workers(kind: str, body: bytes, deadline: float) -> str:
+async def through_workers(kind: str, body: bytes, deadline: float) -> tuple[float, str]:
     workers = ParseWorkers(deadline=deadline)
     args: dict[str, object] = {"content_type": "application/xml", "base_url": "https://acme.example/feed"}
     if kind == "page":
@@ -149,7 +157,7 @@ async def through_workers(kind: str, body: bytes, deadline: float) -> str:
         outcome = str(exc)
     finally:
         await workers.aclose()
-    return f"{time.perf_counter() - start:6.2f} s  {outcome}"
+    return time.perf_counter() - start, outcome
 
 
 async def loop_lag(parse: Callable[[], Awaitable[object]]) -> float:
@@ -188,24 +196,37 @@ async def lag_figures() -> tuple[float, float]:
     return in_thread, in_process
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--limit", type=float, default=60.0, help="seconds before a direct parse is given up")
-    parser.add_argument("--deadline", type=float, default=10.0, help="the parse workers' deadline")
-    parser.add_argument("--only", default="", help="only the cases whose name contains this")
-    options = parser.parse_args()
-    print(f"{'case':40s} {'size':>9s}  {'direct':32s} worker (deadline {options.deadline:g} s)")
+TINY = ("author 12,500 letters",)
+
+
+def figures(size: str = "default", *, limit: float = 30.0, deadline: float = 10.0, only: str = "") -> Iterator[Figure]:
+    """Per case, the time through the workers against the direct parse (or the limit it was given up at)."""
     for name, (kind, make) in CASES.items():
-        if options.only not in name:
+        if only not in name or (size == "tiny" and name not in TINY):
             continue
         body = make()
-        before = direct(kind, body, options.limit)
-        after = asyncio.run(through_workers(kind, body, options.deadline))
-        print(f"{name:40s} {len(body) / MB:7.2f}MB  {before:32s} {after}", flush=True)
-    if not options.only:
+        before, said = direct(kind, body, limit)
+        after, outcome = asyncio.run(through_workers(kind, body, deadline))
+        note = f"{len(body) / MB:.2f} MB; direct: {said}; worker: {outcome}"
+        yield Figure(
+            "hostile_feeds", f"{name} (worker, deadline {deadline:g} s)", after, "s", reference=before or limit,
+            versus="direct" if before is not None else "direct, given up at", note=note,
+        )  # fmt: skip
+    if not only and size != "tiny":
         in_thread, in_process = asyncio.run(lag_figures())
-        print(f"\nthe event loop stood still for {in_thread:.2f} s while a thread parsed the 50,000-letter author,")
-        print(f"and for at most {in_process * 1000:.0f} ms while a worker process did")
+        yield Figure(
+            "hostile_feeds", "event loop stalled while a 50,000-letter author parses", in_process * 1e3, "ms",
+            reference=in_thread * 1e3, versus="in a thread, as before", note="in a worker process",
+        )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=float, default=30.0, help="seconds before a direct parse is given up")
+    parser.add_argument("--deadline", type=float, default=10.0, help="the parse workers' deadline")
+    parser.add_argument("--only", default="", help="only the cases whose name contains this")
+    args = options(parser)
+    emit(figures(args.size, limit=args.limit, deadline=args.deadline, only=args.only), args.report)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Benchmark: the same storage work on SQLite and on PostgreSQL.
 
-    python bench/storage.py [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [-n 2000]
+    python bench/storage.py [--postgres postgresql://postgres@127.0.0.1:5432/postgres | --postgres none] [-n 2000]
 
 Prints figures; asserts nothing. For each backend: storing mentions as the pipeline does (look for a duplicate,
-insert, in one transaction each), an inbox page, queueing and claiming outbox rows, and lease renewals. PostgreSQL
-runs in a database created for the run (`mm_bench_<random>`) through the server's maintenance database, dropped at
-the end; SQLite in a temporary folder.
+insert, in one transaction each), an inbox page, queueing and claiming outbox rows, and lease renewals; each
+PostgreSQL figure beside the SQLite one of the same run (issue 23's target for storing: PostgreSQL >= 0.5x SQLite).
+PostgreSQL runs in a database created for the run (`mm_bench_<random>`) through the server's maintenance database,
+dropped at the end (left out, with a note, when the server does not answer); SQLite in a temporary folder.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 
+from bench.report import Figure, emit, options  # noqa: E402
 from monitor.model import Mention  # noqa: E402
 from monitor.storage.database import Database, open_database  # noqa: E402
 from monitor.storage.leases import Leases  # noqa: E402
@@ -57,15 +60,26 @@ def mention(i: int) -> Mention:
     )
 
 
-def timed(label: str, count: int, work: Callable[[], object]) -> None:
+OPERATIONS = (
+    "store a mention (dedup + insert, 1 transaction)",
+    "the same again: all duplicates",
+    "an inbox page (attention first)",
+    "queue an alert (one transaction for all)",
+    "claim a destination's due rows",
+    "take or renew a lease",
+)
+SIZES = {"tiny": 50, "default": 2000}
+SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def timed(count: int, work: Callable[[], object]) -> float:
+    """Operations per second."""
     start = time.perf_counter()
     work()
-    seconds = time.perf_counter() - start
-    each = seconds / count * 1e3
-    print(f"  {label:44} {count:>6} in {seconds:7.3f} s  {count / seconds:8.0f}/s  {each:6.3f} ms each")
+    return count / (time.perf_counter() - start)
 
 
-def bench(db: Database, n: int) -> None:
+def bench(db: Database, n: int) -> dict[str, float]:
     mentions, outbox, leases = Mentions(db), Outbox(db), Leases(db)
 
     def ingest() -> None:
@@ -92,40 +106,65 @@ def bench(db: Database, n: int) -> None:
         for i in range(n):
             leases.claim(f"poll:{i % 50}", "bench", NOW + timedelta(seconds=i), timedelta(minutes=2))
 
-    timed("store a mention (dedup + insert, 1 transaction)", n, ingest)
-    timed("the same again: all duplicates", n, ingest)
-    timed("an inbox page (attention first)", 100, inbox)
-    timed("queue an alert (one transaction for all)", n, enqueue)
-    timed("claim a destination's due rows", 10, claim)
-    timed("take or renew a lease", n, renew)
+    counts = (n, n, 100, n, 10, n)
+    works = (ingest, ingest, inbox, enqueue, claim, renew)
+    return {what: timed(count, work) for what, count, work in zip(OPERATIONS, counts, works, strict=True)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("-n", type=int, default=2000)
-    args = parser.parse_args()
+def figures(size: str = "default", *, n: int | None = None, postgres: str | None = SERVER) -> Iterator[Figure]:
+    n = n or SIZES[size]
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(str(Path(folder) / "bench.db"))
-        print(f"SQLite ({db.location})")
         try:
-            bench(db, args.n)
+            lite = bench(db, n)
         finally:
             db.close()
-    name = f"mm_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(args.postgres, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    for what in OPERATIONS:
+        yield Figure("storage", f"SQLite: {what}", lite[what], "/s", higher_is_better=True, note=f"n={n:,}")
+    if not postgres:
+        return
     try:
-        parts = urlsplit(args.postgres)
-        db = open_database(urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", "")))
-        print(f"PostgreSQL ({db.location})")
+        url, drop = postgres_database(postgres)
+    except psycopg.Error as exc:
+        print(f"storage      PostgreSQL left out: {postgres} does not answer ({type(exc).__name__})", flush=True)
+        return
+    try:
+        db = open_database(url)
         try:
-            bench(db, args.n)
+            pg = bench(db, n)
         finally:
             db.close()
     finally:
-        with psycopg.connect(args.postgres, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        drop()
+    for what in OPERATIONS:
+        goal = 0.5 if what == OPERATIONS[0] else None
+        yield Figure(
+            "storage", f"PostgreSQL: {what}", pg[what], "/s", reference=lite[what], versus="SQLite",
+            higher_is_better=True, goal=goal,
+        )  # fmt: skip
+
+
+def postgres_database(server: str) -> tuple[str, Callable[[], None]]:
+    """A database created for the run on `server` (through its maintenance database), and how to drop it."""
+    name = f"mm_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    parts = urlsplit(server)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", "")), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", default=SERVER, help="the server's maintenance database, or 'none'")
+    parser.add_argument("-n", type=int, default=None, help="mentions, alerts and leases (default 2,000)")
+    args = options(parser)
+    postgres = None if args.postgres in ("", "none") else args.postgres
+    emit(figures(args.size, n=args.n, postgres=postgres), args.report)
 
 
 if __name__ == "__main__":

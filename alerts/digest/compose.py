@@ -16,19 +16,31 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from alerts.digest import charts
-from alerts.digest.figures import HISTORY_PERIODS, DigestData, build_digest
+from alerts.digest.figures import (
+    BASELINE_PERIODS,
+    HISTORY_PERIODS,
+    QUOTES,
+    WAITING_SHOWN,
+    WAITING_STATUSES,
+    DigestData,
+    Reading,
+    boundaries,
+    build_digest,
+)
 from alerts.digest.html import Inline, fit_text, render_html, render_text, title
-from alerts.digest.themes import brand_words
+from alerts.digest.themes import brand_words, choose, counted, themes
 from alerts.render import Message
 from monitor.aspects import Aspects
 from monitor.config import Brand, Config
 from monitor.errors import ConfigError
+from monitor.hours import Promise
 from monitor.storage.database import Database
+from monitor.storage.digest_figures import DigestFigures
 from monitor.storage.digests import DIGEST_RULE, Digests
 from monitor.storage.followups import FollowUps
-from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
 
 
@@ -103,33 +115,85 @@ def collect(
     db: Database, config: Config, brands: Sequence[Brand], *, end: datetime, period: timedelta, now: datetime
 ) -> tuple[DigestData, ...]:
     """The figures for each brand from storage (on the database's thread)."""
-    mentions, digests, follow_ups = Mentions(db), Digests(db), FollowUps(db)
     start = end - period
     competitors = [b.name for b in config.brands if b.role == "competitor"]
-    voices = digests.counts_by_brand(start, end)
-    waiting = mentions.unanswered()
+    shares = Digests(db).counts_by_brand(start, end)
     aspects = Aspects.packaged(config.aspects)
     found = []
     for brand in brands:
+        reading = read(
+            db,
+            brand.name,
+            end=end,
+            period=period,
+            now=now,
+            zone=config.monitor.zone,
+            promise=config.promise,
+            aspects=aspects,
+            ignore=brand_words([brand.name, *brand.terms]),
+            shares=shares,
+        )
         found.append(
             build_digest(
                 brand=brand.name,
-                history=mentions.list(brand=brand.name, since=end - HISTORY_PERIODS * period, until=end),
-                unanswered=[m for m in waiting if m.brand == brand.name],
-                first_responses=digests.first_responses(brand.name, start, end),
-                voices=voices,
+                reading=reading,
                 competitors=competitors,
                 end=end,
                 period=period,
                 now=now,
                 zone=config.monitor.zone,
-                ignore_words=brand_words([brand.name, *brand.terms]),
-                aspects=aspects,
                 promise=config.promise,
-                followed_up=follow_ups.done_count(brand.name, start, end),
             )
         )
     return tuple(found)
+
+
+def read(
+    db: Database,
+    brand: str,
+    *,
+    end: datetime,
+    period: timedelta,
+    now: datetime,
+    zone: ZoneInfo,
+    promise: Promise,
+    aspects: Aspects,
+    ignore: frozenset[str],
+    shares: Mapping[str, int],
+) -> Reading:
+    """What the digest of one brand needs from storage: counts made by the database over the periods, and only the
+    mentions it shows (monitor/storage/digest_figures.py)."""
+    q = DigestFigures(db)
+    start, prev_start, baseline_start = end - period, end - 2 * period, end - (BASELINE_PERIODS + 1) * period
+    edges = boundaries(end, period, zone)
+    negative_now = q.negatives(brand, start, end)
+    tallies, bare = q.aspect_tallies(brand, (baseline_start, prev_start, start))
+    earlier = counted(tallies, bare, aspects, ignore)  # 0: the baseline before the previous period, 1: the previous
+    picks = choose(
+        negative_now,
+        earlier[1],
+        earlier[0] + earlier[1],
+        baseline_periods=BASELINE_PERIODS,
+        aspects=aspects,
+        ignore=ignore,
+    )
+    examples = {m.id: m for m in q.mentions(sorted({p.example for p in picks})) if m.id is not None}
+    waiting, waiting_total = q.waiting(brand, sorted(WAITING_STATUSES), before=now, limit=WAITING_SHOWN)
+    return Reading(
+        boundaries=edges,
+        tallies=tuple(q.tallies(brand, edges)),
+        worst=tuple(q.extremes(brand, start, end, "negative", count=QUOTES)),
+        best=tuple(q.extremes(brand, start, end, "positive", count=QUOTES)),
+        waiting=tuple(waiting),
+        waiting_total=waiting_total,
+        answered=tuple(q.answered(brand, start, end)),
+        answer_counts=q.answer_counts(brand, start, end, due_since=promise.due_since(now)),
+        themes=themes(picks, examples, aspects=aspects, ignore=ignore),
+        authors_now=tuple(q.authors(brand, start, end)),
+        authors_before=tuple(q.authors(brand, end - HISTORY_PERIODS * period, start)),
+        shares=shares,
+        followed_up=FollowUps(db).done_count(brand, start, end),
+    )
 
 
 def draw(datas: Sequence[DigestData]) -> tuple[bytes | None, ...]:

@@ -1,12 +1,18 @@
-"""The digest's figures: pure functions from stored mentions to a frozen `DigestData` per brand. No I/O, no clock.
+"""The digest's figures: pure functions from what storage counted to a frozen `DigestData` per brand. No I/O, no clock.
 
-    data = build_digest(brand="Acme", history=mentions, unanswered=waiting, first_responses=firsts,
-                        voices={"Acme": 40, "Rival": 25}, end=slot, period=timedelta(days=7), now=now, zone=zone)
+    reading = compose.read(db, brand, ...)          # monitor/storage/digest_figures.py: counts made by the database
+    data = build_digest(brand="Acme", reading=reading, competitors=["Rival"], end=slot,
+                        period=timedelta(days=7), now=now, zone=zone)
 
 Windows are half-open and end at the digest's scheduled time, so a digest sent late (after an outage) covers the
 same days as the one that was due: this period [end-p, end), the previous one [end-2p, end-p), and the baseline,
 the four periods before this one [end-5p, end-p). Baseline counts are per-period means; baseline shares and
 ratings are pooled over its mentions, so one quiet week does not swing them.
+
+The database counts the mentions of the chart's five periods per *stretch* (`boundaries`: the periods' edges and
+every local midnight between them, so that each stretch lies in one period and one local day), source and label;
+the periods and the daily chart are sums of stretches. Only the mentions the digest shows (the worst and best, the
+oldest waiting, one example per recurring complaint) are read whole.
 
 Text fields in the result are still untrusted (cleaned and cut, not escaped): the renderers escape per channel.
 """
@@ -14,20 +20,19 @@ Text fields in the result are still untrusted (cleaned and cut, not escaped): th
 from __future__ import annotations
 
 import dataclasses
-import statistics
+import math
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts import escape
-from alerts.digest.themes import Theme, themes
-from monitor.aspects import Aspects
+from alerts.digest.themes import Theme
 from monitor.hours import Promise
-from monitor.model import ANSWERED_STATUSES, Mention
-from monitor.workflow import answer_due
+from monitor.model import Mention
+from monitor.storage.digest_figures import AnswerCounts, Answered, Author, Tally
 
 LABELS = ("negative", "neutral", "positive", "unscored")
 BASELINE_PERIODS = 4
@@ -36,6 +41,7 @@ HISTORY_PERIODS = 13  # how far back "returning voices" look (a quarter of weekl
 QUOTE_CHARS = 200
 QUOTES = 3
 WAITING_STATUSES = frozenset({"new", "alerted", "acknowledged"})
+WAITING_SHOWN = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +170,26 @@ class DigestData:
     daily: tuple[DailyPoint, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What storage said about one brand for one digest (alerts.digest.compose.read): the counts per stretch
+    between `boundaries` (see `boundaries()`), the few mentions shown, and the other figures' counts."""
+
+    boundaries: tuple[datetime, ...]
+    tallies: tuple[Tally, ...]
+    worst: tuple[Mention, ...]  # the most negative of the period, ordered
+    best: tuple[Mention, ...]
+    waiting: tuple[Mention, ...]  # the oldest waiting for an answer, oldest first
+    waiting_total: int
+    answered: tuple[Answered, ...]  # the period's answered mentions
+    answer_counts: AnswerCounts
+    themes: tuple[Theme, ...]
+    authors_now: tuple[Author, ...]  # the period's authors
+    authors_before: tuple[Author, ...]  # ... of the HISTORY_PERIODS - 1 periods before
+    shares: Mapping[str, int]  # mentions of the period per brand, own and competitors
+    followed_up: int = 0
+
+
 # ------------------------------------------------------------------------------------------------ counting
 
 
@@ -175,23 +201,44 @@ def stars(m: Mention) -> float | None:
     return m.rating / scale * 5.0 if scale > 0 else None
 
 
-def within(mentions: Iterable[Mention], start: datetime, end: datetime) -> list[Mention]:
-    return [m for m in mentions if start <= m.published_at < end]
+def boundaries(end: datetime, period: timedelta, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """The edges of the stretches the database counts over the chart's CHART_PERIODS periods: the periods' edges
+    (the baseline's start, the previous period's, this one's, `end`) and every local midnight in between."""
+    start = end - CHART_PERIODS * period
+    edges = {start, end - 2 * period, end - period, end}
+    first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
+    for i in range(1, (last - first).days + 1):
+        midnight = datetime.combine(first + timedelta(days=i), time(0), tzinfo=zone).astimezone(UTC)
+        if start < midnight < end:
+            edges.add(midnight)
+    return tuple(sorted(edges))
 
 
-def period_figures(mentions: Sequence[Mention], start: datetime, end: datetime, periods: int = 1) -> PeriodFigures:
-    chosen = within(mentions, start, end)
-    ratings = [r for r in (stars(m) for m in chosen) if r is not None]
-    labels: Counter[str] = Counter(m.label for m in chosen)
+def _stretches(edges: Sequence[datetime], start: datetime, end: datetime) -> set[int]:
+    return {i for i in range(len(edges) - 1) if start <= edges[i] and edges[i + 1] <= end}
+
+
+def period_figures(
+    tallies: Sequence[Tally], edges: Sequence[datetime], start: datetime, end: datetime, periods: int = 1
+) -> PeriodFigures:
+    """The figures of [start, end) (two of `edges`) from the counts per stretch."""
+    inside = _stretches(edges, start, end)
+    chosen = [t for t in tallies if t.bucket in inside]
+    by_source: Counter[str] = Counter()
+    labels: Counter[str] = Counter()
+    for t in chosen:
+        by_source[t.source] += t.count
+        labels[t.label] += t.count
+    rated = sum(t.rated for t in chosen)
     return PeriodFigures(
         start=start,
         end=end,
         periods=periods,
-        total=len(chosen),
-        by_source=tuple(sorted(Counter(m.source for m in chosen).items(), key=lambda kv: (-kv[1], kv[0]))),
+        total=sum(t.count for t in chosen),
+        by_source=tuple(sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))),
         by_label=tuple((label, labels.get(label, 0)) for label in LABELS),
-        rated=len(ratings),
-        average_rating=statistics.fmean(ratings) if ratings else None,
+        rated=rated,
+        average_rating=math.fsum(t.stars for t in chosen) / rated if rated else None,
     )
 
 
@@ -257,64 +304,37 @@ def _passage_quote(theme: Theme) -> Quote:
     return dataclasses.replace(quote(theme.example), excerpt=escape.field(escape.one_line(theme.passage), QUOTE_CHARS))
 
 
-def _tone(m: Mention) -> float:
-    """One number for "how negative": the scorer's sentiment, else the stars mapped onto -1..1."""
-    if m.sentiment is not None:
-        return m.sentiment
-    rating = stars(m)
-    return (rating - 3.0) / 2.0 if rating is not None else 0.0
-
-
-def extremes(mentions: Sequence[Mention], count: int = QUOTES) -> tuple[tuple[Quote, ...], tuple[Quote, ...]]:
-    """The most negative and the most positive mentions; ties go to the newest, which the owner can still answer."""
-    newest_first = sorted(mentions, key=lambda m: (m.published_at, m.id or 0), reverse=True)
-    negative = sorted((m for m in newest_first if m.label == "negative"), key=_tone)
-    positive = sorted((m for m in newest_first if m.label == "positive"), key=_tone, reverse=True)
-    return tuple(quote(m) for m in negative[:count]), tuple(quote(m) for m in positive[:count])
-
-
 def waiting(mentions: Sequence[Mention], now: datetime) -> tuple[Waiting, ...]:
-    pending = sorted((m for m in mentions if m.status in WAITING_STATUSES), key=lambda m: (m.published_at, m.id or 0))
-    return tuple(Waiting(quote(m), m.status, now - m.published_at) for m in pending)
+    """The mentions waiting for an answer (given oldest first), with their age."""
+    return tuple(Waiting(quote(m), m.status, now - m.published_at) for m in mentions)
 
 
 def answer_figures(
-    mentions: Sequence[Mention],
-    first_responses: Mapping[int, datetime],
-    now: datetime,
+    answered: Sequence[Answered],
+    counts: AnswerCounts,
     promise: Promise | None = None,
     followed_up: int = 0,
 ) -> AnswerFigures:
     """How fast and how fully the period's mentions were answered.
 
     The first response is the earliest of the platform reply (`answered_at`) and the first "responded"/"resolved"
-    event. "Within the promise" counts the complaints (what the promise covers: `monitor.workflow.is_complaint`)
-    against the deadline the inbox shows (`answer_due`: `promise` from first seen, in business hours when
-    configured); a complaint still unanswered whose deadline has not come is left out: it can still make it.
+    event (else the status change of a mention responded or resolved without either). "Within the promise" counts
+    the complaints (what the promise covers: `monitor.workflow.is_complaint`) against the deadline the inbox shows
+    (`answer_due`: `promise` from first seen, in business hours when configured): every answered one, and those
+    never answered whose deadline has passed (`counts.overdue`, counted by the database); a complaint still
+    unanswered whose deadline has not come is left out: it can still make it.
     """
     promise = promise or Promise()
-    considered = [m for m in mentions if m.status != "ignored"]
-    delays: list[timedelta] = []
-    within = due = 0
-    for m in considered:
-        candidates = [t for t in (m.answered_at, first_responses.get(m.id or -1)) if t is not None]
-        if not candidates and m.status in ANSWERED_STATUSES:
-            candidates = [m.status_changed_at or m.published_at]
-        first = min(candidates) if candidates else None
-        if first is not None:
-            delays.append(max(first - m.published_at, timedelta(0)))
-        deadline = answer_due(m, promise)
-        if deadline is None or (first is None and deadline > now):
-            continue
-        due += 1
-        within += first is not None and first <= deadline
+    delays = [max(a.first_response - a.published_at, timedelta(0)) for a in answered]
+    complaints = [a for a in answered if a.complaint]
+    within = sum(a.first_response <= promise.deadline(a.fetched_at) for a in complaints)
     return AnswerFigures(
-        considered=len(considered),
+        considered=counts.considered,
         answered=len(delays),
         within_promise=within,
-        due=due,
+        due=len(complaints) + counts.overdue,
         median_first_response=_median(delays),
-        resolved=sum(m.status in ("resolved", "follow_up") for m in considered),
+        resolved=counts.resolved,
         followed_up=followed_up,
         promise=promise.describe(),
     )
@@ -345,49 +365,58 @@ def share_of_voice(counts: Mapping[str, int], own: str, competitors: Sequence[st
 _NOBODY = frozenset({"", "anonymous", "anonyme", "a google user", "[deleted]", "deleted"})
 
 
-def returning_voices(now: Sequence[Mention], before: Sequence[Mention], limit: int = 10) -> tuple[ReturningVoice, ...]:
+def returning_voices(now: Sequence[Author], before: Sequence[Author], limit: int = 10) -> tuple[ReturningVoice, ...]:
     """Authors of this period seen in earlier periods. An author is a name *on one source*: the same name on two
-    platforms is often two people."""
+    platforms is often two people; on one source, names that differ only in case, width or spaces are one."""
 
-    def key(m: Mention) -> tuple[str, str]:
-        return (m.source, unicodedata.normalize("NFKC", m.author).casefold().strip())
+    def key(a: Author) -> tuple[str, str]:
+        return (a.source, unicodedata.normalize("NFKC", a.author).casefold().strip())
 
-    earlier: dict[tuple[str, str], list[Mention]] = defaultdict(list)
-    for m in before:
-        earlier[key(m)].append(m)
-    current: dict[tuple[str, str], list[Mention]] = defaultdict(list)
-    for m in now:
-        if key(m)[1] not in _NOBODY and key(m) in earlier:
-            current[key(m)].append(m)
+    current: dict[tuple[str, str], list[Author]] = defaultdict(list)
+    for a in sorted(now, key=lambda a: a.newest, reverse=True):
+        if key(a)[1] not in _NOBODY:
+            current[key(a)].append(a)
+    earlier: dict[tuple[str, str], list[Author]] = defaultdict(list)
+    for a in before:
+        if (k := key(a)) in current:
+            earlier[k].append(a)
     found = []
     for k, mine in current.items():
+        if k not in earlier:
+            continue
         every = mine + earlier[k]
         found.append(
             ReturningVoice(
-                author=escape.field(mine[0].author, 80),
+                author=escape.field(mine[0].author, 80),  # as the newest mention of the period spells it
                 source=mine[0].source,
-                now=len(mine),
-                before=len(earlier[k]),
-                negative=sum(m.label == "negative" for m in every),
-                positive=sum(m.label == "positive" for m in every),
+                now=sum(a.count for a in mine),
+                before=sum(a.count for a in earlier[k]),
+                negative=sum(a.negative for a in every),
+                positive=sum(a.positive for a in every),
             )
         )
     found.sort(key=lambda v: (-(v.now + v.before), v.author))
     return tuple(found[:limit])
 
 
-def daily(mentions: Sequence[Mention], start: datetime, end: datetime, zone: ZoneInfo) -> tuple[DailyPoint, ...]:
+def daily(
+    tallies: Sequence[Tally], edges: Sequence[datetime], start: datetime, end: datetime, zone: ZoneInfo
+) -> tuple[DailyPoint, ...]:
     """Mentions per local day by label, and the day's average stars (None on days without a rating)."""
     first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
     counts: dict[date, list[int]] = {first + timedelta(days=i): [0, 0, 0, 0] for i in range((last - first).days + 1)}
-    ratings: dict[date, list[float]] = defaultdict(list)
-    for m in within(mentions, start, end):
-        day = m.published_at.astimezone(zone).date()
-        counts[day][LABELS.index(m.label) if m.label in LABELS else 3] += 1
-        if (rating := stars(m)) is not None:
-            ratings[day].append(rating)
+    rated: dict[date, int] = defaultdict(int)
+    summed: dict[date, list[float]] = defaultdict(list)
+    inside = _stretches(edges, start, end)
+    for t in tallies:
+        if t.bucket not in inside:
+            continue
+        day = edges[t.bucket].astimezone(zone).date()  # a stretch lies within one local day
+        counts[day][LABELS.index(t.label) if t.label in LABELS else 3] += t.count
+        rated[day] += t.rated
+        summed[day].append(t.stars)
     return tuple(
-        DailyPoint(day, (c[0], c[1], c[2], c[3]), statistics.fmean(ratings[day]) if ratings[day] else None)
+        DailyPoint(day, (c[0], c[1], c[2], c[3]), math.fsum(summed[day]) / rated[day] if rated[day] else None)
         for day, c in counts.items()
     )
 
@@ -398,45 +427,20 @@ def daily(mentions: Sequence[Mention], start: datetime, end: datetime, zone: Zon
 def build_digest(
     *,
     brand: str,
-    history: Sequence[Mention],
-    unanswered: Sequence[Mention],
-    first_responses: Mapping[int, datetime],
-    voices: Mapping[str, int],
+    reading: Reading,
     competitors: Sequence[str],
     end: datetime,
     period: timedelta,
     now: datetime,
     zone: ZoneInfo,
-    ignore_words: frozenset[str] = frozenset(),
-    waiting_limit: int = 15,
     promise: Promise | None = None,
-    followed_up: int = 0,
-    aspects: Aspects | None = None,
 ) -> DigestData:
-    """`history`: the brand's mentions published before `end`, at least HISTORY_PERIODS back; `unanswered`: its
-    mentions waiting for an answer, any age; `voices`: mentions of this period per brand (own and competitors);
-    `promise`: [response] (`Config.promise`); `followed_up`: the brand's follow-ups done this period; `aspects`:
-    what complaints are about (the shipped aspects and [aspects]); `ignore_words`: the brand's name and terms, which
-    never count as an aspect."""
+    """`reading`: what storage counted for the brand (compose.read); `promise`: [response] (`Config.promise`)."""
     start, prev_start = end - period, end - 2 * period
-    current = period_figures(history, start, end)
-    previous = period_figures(history, prev_start, start)
-    baseline = period_figures(history, end - (BASELINE_PERIODS + 1) * period, start, BASELINE_PERIODS)
-    this_period = within(history, start, end)
-    worst, best = extremes(this_period)
-    pending = waiting([m for m in unanswered if m.brand == brand and m.published_at < now], now)
-    negatives_before = [m for m in within(history, prev_start, start) if m.label == "negative"]
-    baseline_start = end - (BASELINE_PERIODS + 1) * period
-    negatives_baseline = [m for m in within(history, baseline_start, start) if m.label == "negative"]
-    recurring = themes(
-        [m for m in this_period if m.label == "negative"],
-        negatives_before,
-        negatives_baseline,
-        baseline_periods=BASELINE_PERIODS,
-        aspects=aspects or Aspects.packaged(),
-        ignore=ignore_words,
-        tone=_tone,
-    )
+    edges, tallies = reading.boundaries, reading.tallies
+    current = period_figures(tallies, edges, start, end)
+    previous = period_figures(tallies, edges, prev_start, start)
+    baseline = period_figures(tallies, edges, end - (BASELINE_PERIODS + 1) * period, start, BASELINE_PERIODS)
     return DigestData(
         brand=brand,
         zone=zone.key,
@@ -446,15 +450,15 @@ def build_digest(
         previous=previous,
         baseline=baseline,
         changes=change_lines(current, previous, baseline, period_unit(period)),
-        worst=worst,
-        best=best,
-        unanswered=pending[:waiting_limit],
-        unanswered_total=len(pending),
-        answers=answer_figures(this_period, first_responses, now, promise, followed_up),
-        themes=tuple(Complaint(t, _passage_quote(t)) for t in recurring),
-        voices=share_of_voice(voices, brand, competitors),
-        returning=returning_voices(this_period, [m for m in history if m.published_at < start]),
-        daily=daily(history, end - CHART_PERIODS * period, end, zone),
+        worst=tuple(quote(m) for m in reading.worst),
+        best=tuple(quote(m) for m in reading.best),
+        unanswered=waiting(reading.waiting, now),
+        unanswered_total=reading.waiting_total,
+        answers=answer_figures(reading.answered, reading.answer_counts, promise, reading.followed_up),
+        themes=tuple(Complaint(t, _passage_quote(t)) for t in reading.themes),
+        voices=share_of_voice(reading.shares, brand, competitors),
+        returning=returning_voices(reading.authors_now, reading.authors_before),
+        daily=daily(tallies, edges, end - CHART_PERIODS * period, end, zone),
     )
 
 

@@ -40,7 +40,7 @@ def listing(ctx: Context) -> int:
     finally:
         db.close()
     if args.json:
-        _json([{**m.as_json(), **({"reason": held[m.id]} if m.id in held else {})} for m in rows])
+        _json_array([{**m.as_json(), **({"reason": held[m.id]} if m.id in held else {})} for m in rows])
         return 0
     out(MENTION_HEADER)
     for m in rows:
@@ -129,3 +129,10 @@ def _text(mention: Mention, earlier: list[Mention], moments: list[workflow.Momen
 
 def _json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def _json_array(values: list[dict[str, Any]]) -> None:
+    """A JSON array with one object a line, each written by json's C encoder (given `indent`, json falls back to
+    its pure-Python encoder: 1.8 s instead of 0.1 s for 18,000 mentions)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    sys.stdout.write("[\n" + ",\n".join(f"  {encode(v)}" for v in values) + "\n]\n" if values else "[]\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -291,9 +292,17 @@ def _mention(row: Row) -> Mention:
         label=row["label"],
         status=row["status"],
         fingerprint=row["fingerprint"],
-        engagement=json.loads(row["engagement"]),
+        engagement={} if row["engagement"] == "{}" else json.loads(row["engagement"]),
         answered_at=from_db(row["answered_at"]),
         status_changed_at=from_db(row["status_changed_at"]),
         assignee=row["assignee"],
-        aspects=tuple(json.loads(row["aspects"] or "[]")),
+        aspects=_aspects(row["aspects"]),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _aspects(text: str | None) -> tuple[str, ...]:
+    """A stored JSON list of aspects: a few combinations come back on every row (`mentions list` reads one a row)."""
+    return tuple(json.loads(text)) if text and text != "[]" else ()
+
+
