@@ -5,13 +5,15 @@ No tokenizer: Japanese has no spaces, and character bigrams/trigrams need no dic
 (`ja_lexicon.tsv`, written for this project) carries social posts and reviews, where the financial model knows few
 words; the model carries formal prose ("減益となりました"). Their log-odds add up. A few rules of grammar, scored
 sentence by sentence, catch what a word list cannot: a broken expectation (のに ... ない), a past wish of what someone
-should have done (てほしかった), "hard to" (にくい, づらい), "too" (すぎ), and waiting or taking N minutes.
+should have done (てほしかった), "hard to" (にくい, づらい), "too" (すぎ), and waiting or taking N minutes; those
+that are a pattern and a weight are data with their examples (ja_phrases.toml).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import tomllib
 from collections.abc import Mapping
 from importlib import resources
 
@@ -33,25 +35,17 @@ _DIGITS = re.compile(r"[0-9]+")
 _FLIP_PRAISE = 0.8
 _FLIP_COMPLAINT = 0.4
 _NEGATION_AFTER = re.compile(r"(?:く|では|じゃ|でき|し|して|してい|でも|は)?(?:な[いかくけ]|ありません|ません|ず)")
-# Waiting N minutes / hours is a complaint whatever words surround it.
-_WAITED = re.compile(r"[0-9一二三四五六七八九十何数]+(?:分|時間)(?:以上|近く)?(?:も|は)?待")
-_WAITED_WEIGHT = -2.0
-# So is taking N minutes / hours over something that should be quick ("チェックインに1時間かかった").
-_TOOK = re.compile(r"[0-9一二三四五六七八九十何数]+(?:分|時間)(?:以上|近く)?(?:も)?かか")
-_TOOK_WEIGHT = -1.5
-# "Even though X, not Y" is a broken expectation: "予約したのに席がなかった", "課金したのに反映されない". The のに entry
-# alone is a mild sign; followed by a negation it is a complaint.
-_BROKEN_EXPECTATION = re.compile(r"のに.{0,20}?(?:な[いかくけ]|ません)")
-_BROKEN_EXPECTATION_WEIGHT = -1.5
-# Hard to use, to park, to talk to: a verb stem + にくい / づらい.
-_HARD_TO = re.compile(r"(?<=[\u3040-\u309f\u4e00-\u9fff])(?:にく|づら|ずら)(?:い|かった|く|さ)")
-_HARD_TO_WEIGHT = -1.2
-_PATTERNS = (
-    (_WAITED, _WAITED_WEIGHT),
-    (_TOOK, _TOOK_WEIGHT),
-    (_BROKEN_EXPECTATION, _BROKEN_EXPECTATION_WEIGHT),
-    (_HARD_TO, _HARD_TO_WEIGHT),
-)
+# Complaints written without a bad word (waiting N minutes, のに...ない, にくい...): patterns with a weight, as data
+# with their examples (ja_phrases.toml; tests/sentiment/test_ja_phrases.py).
+PHRASES_FILE = "ja_phrases.toml"
+
+
+def load_patterns() -> tuple[tuple[re.Pattern[str], float], ...]:
+    data = tomllib.loads(resources.files("monitor.sentiment").joinpath(PHRASES_FILE).read_text(encoding="utf-8"))
+    return tuple((re.compile(entry["pattern"]), float(entry["weight"])) for entry in data["complaint"])
+
+
+_PATTERNS = load_patterns()
 # "I wished they had (done)": a past wish of what someone should have done is a complaint, and the praise words
 # inside it are what was missing. Not 欲しかった after a thing (ずっと欲しかったバッグ is a joy), nor ばよかった
 # (もっと早く来ればよかった is praise).
