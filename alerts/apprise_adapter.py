@@ -241,8 +241,9 @@ class AppriseDestination:
                 + "; see https://github.com/caronc/apprise/wiki for the URL formats"
             )
         # No pause of Apprise's own between two sends (5.5 s for email, 1.2 s for Slack, measured on the wall clock
-        # and slept in the worker thread): pacing is the outbox's job, per destination `rate_limit` on the injected
-        # clock, with the held messages and their reason recorded; a 429 from a service is retried with backoff.
+        # and slept in the worker thread): pacing is the outbox's job, per destination `rate_limit` and, for SMS and
+        # push, one message a minute (alerts.policy.MIN_SPACING), on the injected clock, with the held messages and
+        # their reason recorded; a 429 from a service is retried with backoff.
         plugin.request_rate_per_sec = 0
         # What the email plugin parsed from `inline=` (absent elsewhere), not our own reading of the URL.
         self._inline = self._channel == "email" and getattr(plugin, "inline", False) is True

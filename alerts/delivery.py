@@ -2,10 +2,17 @@
 
 Order per destination: hold back what quiet hours say must wait (never dropped), group the rest into messages,
 and for each message: hold it and every one after it when the rate limit says so (each message sent counts once,
-however many alerts it groups: no rolling hour sees more than `rate_limit` messages to one destination), record which
-rows it holds under a message key, send it in a worker thread (Apprise blocks and sleeps), then in one transaction:
-log the delivery, mark the rows sent, move the mentions to `alerted`. A retryable failure rests the destination on
-the one backoff, or longer when the destination said so in Retry-After (policy.py caps it).
+however many alerts it groups: no rolling hour sees more than `rate_limit` messages to one destination) or, for SMS
+and push, when the last one was less than a minute ago (policy.MIN_SPACING), record which rows it holds under a
+message key, send it in a worker thread (Apprise blocks), then in one transaction: log the delivery, mark the rows
+sent, move the mentions to `alerted`. A retryable failure rests the destination on the one backoff, or longer when
+the destination said so in Retry-After (policy.py caps it).
+
+Grouping (`group`): a message groups as many alerts as its channel's form lists (e-mail 100, a webhook 50), and at
+least GROUP_AT_LEAST (an SMS lists 3 of them and counts the others). A burst that would need more messages than
+`policy.burst_budget` allows (half of what the hour has left; one for SMS and push) is packed into that many, the
+last one listing what its form shows and counting the rest ("+N more" with the command that lists them): the whole
+burst is delivered at once, nothing is held an hour for the rate limit, and the next alert still has room.
 
 Alerts about mentions are rendered here, at send time, and grouped; operator notices are rendered here too, one
 message each. A frozen row (the digest, see monitor/storage/outbox.py) is one message sent as it was queued, with its
@@ -34,8 +41,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from alerts.notices import DESTINATION_BROKEN, DESTINATION_RULE, Notices
-from alerts.policy import RATE_WINDOW, quiet_until, rate_limited_until, retry_delay
-from alerts.render import AlertItem, MentionLink, Message, render, render_notice
+from alerts.policy import RATE_WINDOW, burst_budget, held_until, quiet_until, retry_delay
+from alerts.render import AlertItem, MentionLink, Message, render, render_notice, shown_at_most
 from monitor import workflow
 from monitor.backoff import parse_retry_after
 from monitor.config import Destination
@@ -44,11 +51,13 @@ from monitor.model import ANSWERED_STATUSES, Mention
 from monitor.storage.database import Database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
-from monitor.storage.outbox import Outbox, OutboxFile, OutboxRow
+from monitor.storage.outbox import Outbox, OutboxFile, OutboxRow, chunks
 
 log = logging.getLogger(__name__)
 
-MAX_ITEMS_PER_MESSAGE = 25
+# The fewest alerts a message groups, for channels whose form lists fewer (SMS 3, push 5, Slack and chat 10): the
+# others are counted in it ("+N more"). E-mail and webhooks group as many as they list (render.shown_at_most).
+GROUP_AT_LEAST = 25
 
 
 class SendResultLike(Protocol):
@@ -160,27 +169,19 @@ class Deliverer:
         pending = [r for r in self.outbox.pending(name) if only is None or r.id in only]
         rows, mentions = self._live_rows(pending, now, report)
         rows = self._quiet(name, rows, now, report)
-        config = self.destinations[name]
+        limit = self.destinations[name].rate_limit
+        channel = self.senders[name].channel
         sent_recently = self.outbox.deliveries_since(name, now - RATE_WINDOW)
         done: set[int] = set()
-        # Messages put together before a crash or a failed attempt go first, as they were, under their key.
-        claimed: dict[str, list[OutboxRow]] = {}
-        for row in rows:
-            if row.send_key is not None:
-                claimed.setdefault(row.send_key, []).append(row)
-        batches = list(claimed.values())
-        fresh = [r for r in rows if r.send_key is None]
-        batches += [fresh[i : i + MAX_ITEMS_PER_MESSAGE] for i in range(0, len(fresh), MAX_ITEMS_PER_MESSAGE)]
-        for batch in batches:
+        size = max(GROUP_AT_LEAST, shown_at_most(channel))
+        for batch in group(rows, size=size, messages=burst_budget(sent_recently, limit, channel, now)):
             for message, message_rows in self._messages(batch, mentions, name, now):
                 if not self.may_deliver(name, now):  # renews this instance's turn; lost it: another sends the rest
                     return
-                limited = rate_limited_until(sent_recently, config.rate_limit, now)
-                if limited is not None:  # this message and the rest wait for the oldest of the hour's to age out
-                    waiting = [r for r in rows if r.id not in done]
-                    self._hold(
-                        waiting, limited, f"held: rate limit of {config.rate_limit} messages an hour", now, report
-                    )
+                held = held_until(sent_recently, limit, channel, now)
+                if held is not None:  # this message and the rest wait: for the hour's oldest to age out, or spacing
+                    until, why = held
+                    self._hold([r for r in rows if r.id not in done], until, why, now, report)
                     return
                 key = message_rows[0].send_key or message_key(message_rows)
                 if any(r.send_key != key for r in message_rows):
@@ -197,29 +198,32 @@ class Deliverer:
         """Drop rows whose mention was answered meanwhile: nobody needs an alert about a handled complaint.
         Also returns the live rows' mentions, read once for the whole pass."""
         live = []
+        handled: list[tuple[OutboxRow, str]] = []  # (row, the mention's status)
         mentions: dict[int, Mention] = {}
         for row in rows:
             mention = self.mentions.get(row.mention_id) if row.mention_id is not None else None
-            handled = mention is not None and (
+            if mention is not None and (
                 mention.status in ANSWERED_STATUSES
                 or (row.rule in self.escalation_rules and mention.status == "acknowledged")
-            )
-            if handled and mention is not None:
-                with self.db.transaction():
-                    self.outbox.mark_cancelled([row.id], f"cancelled: mention already {mention.status}")
+            ):
+                handled.append((row, mention.status))
+                continue
+            live.append(row)
+            if mention is not None and mention.id is not None:
+                mentions[mention.id] = mention
+        if handled:
+            with self.db.transaction():  # one for all of them: a burst answered meanwhile is one write, not hundreds
+                for row, status in handled:
+                    self.outbox.mark_cancelled([row.id], f"cancelled: mention already {status}")
                     self.events.add(
                         "suppressed",
                         at=now,
                         mention_id=row.mention_id,
                         rule=row.rule,
                         destination=row.destination,
-                        reason=f"suppressed: mention was {mention.status} before the alert was due",
+                        reason=f"suppressed: mention was {status} before the alert was due",
                     )
-                report.cancelled += 1
-                continue
-            live.append(row)
-            if mention is not None and mention.id is not None:
-                mentions[mention.id] = mention
+            report.cancelled += len(handled)
         return live, mentions
 
     def _quiet(self, name: str, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> list[OutboxRow]:
@@ -299,7 +303,8 @@ class Deliverer:
             with self.db.transaction():
                 message_id = self.outbox.log_delivery(name, now, len(rows), message.title)
                 self.outbox.mark_sent(ids, now, message_id)
-                self.mentions.mark_alerted([r.mention_id for r in rows if r.mention_id is not None], now)
+                for part in chunks([r.mention_id for r in rows if r.mention_id is not None]):
+                    self.mentions.mark_alerted(part, now)  # a packed burst: thousands of ids, in a few statements
                 for row in rows:
                     self.events.add(
                         "alerted",
@@ -375,6 +380,40 @@ def _asked(result: SendResultLike, now: datetime) -> float | None:
     """The seconds from `now` a retryable failure's destination asked us to wait (Retry-After)."""
     value = getattr(result, "retry_after", None)  # senders that cannot tell (the demo's printer) have none
     return parse_retry_after(value, now) if result.retryable and isinstance(value, str) else None
+
+
+def group(rows: Sequence[OutboxRow], *, size: int, messages: int) -> list[list[OutboxRow]]:
+    """One destination's rows in the groups that become its messages, in order. Rows put in a message before (a
+    crash or a failed attempt: they have a key) go first, as they were. The others follow in order, `size` alerts
+    about mentions to a group, with the operator notices and frozen rows among them (each becomes a message of its
+    own). When that would make more than `messages` messages in all, the alerts are packed into the messages left
+    (at least one), the last group taking all the rest: its message lists what its form shows and counts the others,
+    so none is lost and none waits."""
+    claimed: dict[str, list[OutboxRow]] = {}
+    for row in rows:
+        if row.send_key is not None:
+            claimed.setdefault(row.send_key, []).append(row)
+    fresh = [r for r in rows if r.send_key is None]
+    alerts = sum(1 for r in fresh if _grouped(r))
+    room = max(1, messages - len(claimed) - (len(fresh) - alerts))
+    groups = min(-(-alerts // size), room)  # the last of them takes what is left
+    batches = list(claimed.values())
+    current: list[OutboxRow] = []
+    count = 0
+    for row in fresh:
+        if _grouped(row) and count == size and len(batches) - len(claimed) < groups - 1:
+            batches.append(current)
+            current, count = [], 0
+        current.append(row)
+        count += _grouped(row)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _grouped(row: OutboxRow) -> bool:
+    """An alert about a mention, rendered with the others of its message (a notice or a frozen row goes alone)."""
+    return row.mention_id is not None and not row.frozen
 
 
 def _message_of(row: OutboxRow) -> str:

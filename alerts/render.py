@@ -590,6 +590,12 @@ def _fit(text: str, budget: int, esc: Callable[[str], str]) -> str:
     return esc(escape.truncate(text, low))
 
 
+def shown_at_most(channel: str) -> int:
+    """How many mentions one message of `channel` lists at most (its form's items_max); more are counted, "+N more".
+    Delivery groups alerts by it (alerts/delivery.py)."""
+    return _form(channel)[1].items_max
+
+
 def _form(channel: str) -> tuple[Channel, _Form]:
     for name in CHANNELS:
         if name == channel:

@@ -40,6 +40,9 @@ BENCHMARKS = {
     "digest": "digest --preview at 1,000,000 mentions: time and peak RSS",
     "mentions_list": "mentions list --since 7d at 1,000,000 mentions against raw sqlite3",
     "hostile_feeds": "hostile documents: the parse workers against the direct parse",
+    "feeds": "run --once over 1,000 feeds x 20 items on one loopback host against the naive loop, cold and all-304",
+    "daemon": "the daemon idle with 50 sources (RSS, CPU, start to first poll); event-loop lag polling 1,000 feeds",
+    "burst": "a burst of 1,000 matching mentions to an e-mail destination and a webhook: time, messages, none lost",
 }
 EVALUATIONS = {
     "eval_sentiment.py": "sentiment figures of the default scorer against VADER",
@@ -66,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--postgres",
         metavar="URL",
-        help="a PostgreSQL server's maintenance database: `storage` runs there (by default on 127.0.0.1:5432, "
-        "'none' for SQLite alone) and `digest` too (on a copy of its history kept there; not at --size tiny)",
+        help="a PostgreSQL server's maintenance database: `storage` and `pipeline` run there too (by default on "
+        "127.0.0.1:5432, 'none' for SQLite alone), and `digest` (on a copy of its history kept there; not at --size "
+        "tiny)",
     )
     args = parser.parse_args(argv)
     chosen = [name for name in BENCHMARKS if not args.only or name in args.only]
@@ -80,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         for name in chosen:
             report = Path(folder) / f"{name}.jsonl"
-            postgres = args.postgres and (name == "storage" or (name == "digest" and args.size == "default"))
+            postgres = args.postgres and (
+                name in ("storage", "pipeline") or (name == "digest" and args.size == "default")
+            )
             extra = ["--postgres", args.postgres] if postgres else []
             line = [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--size", args.size, "--report", str(report)]
             print(f"== {name}: {BENCHMARKS[name]}", flush=True)

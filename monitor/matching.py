@@ -118,11 +118,17 @@ def _frequencies(language: str) -> dict[str, float]:
 
 
 @functools.cache
+def word_like(folded: str) -> bool:
+    """Whether a term could be a common word of some language: one word, or Japanese/Chinese/Korean without spaces."""
+    is_word = _ONE_WORD.fullmatch(folded) is not None and not _CJK.search(folded)
+    return is_word or bool(_CJK.search(folded) and " " not in folded)
+
+
+@functools.cache
 def common_word(folded: str, language: str) -> float | None:
     """The Zipf frequency of a one-word term in `language` when it is a common word there (>= COMMON_ZIPF), else
     None. Looked up as a whole entry, so no tokenizer is needed for Japanese or Chinese."""
-    is_word = _ONE_WORD.fullmatch(folded) is not None and not _CJK.search(folded)
-    if not is_word and not (_CJK.search(folded) and " " not in folded):
+    if not word_like(folded):
         return None
     frequency = _frequencies(language.split("-")[0].lower()).get(folded, 0.0)
     zipf = math.log10(frequency) + 9 if frequency > 0 else 0.0
@@ -142,19 +148,26 @@ class _Text:
         self.sites: dict[str, str] = {}
         if url:
             self._take(url)
+        blanked, last = [], 0  # the text with its URLs blanked out, in the same pass
         for link in _URL.finditer(original):
             host = self._take(link.group(0))
             if host and _site(host):
                 self.sites.setdefault(_site(host), host)
-        self.original = _URL.sub(lambda m: " " * len(m.group(0)), original)
-        starts, pieces, at = [], [], 0
-        for ch in self.original:
-            piece = ch.casefold()
-            starts.append(at)
-            pieces.append(piece)
-            at += len(piece)
-        self.folded = "".join(pieces)
-        self._starts = starts
+            blanked += [original[last : link.start()], " " * (link.end() - link.start())]
+            last = link.end()
+        self.original = "".join(blanked) + original[last:]
+        # Case folding maps each character on its own; when no character became several, positions are the same.
+        self.folded = self.original.casefold()
+        self._starts: list[int] | None = None
+        if len(self.folded) != len(self.original):
+            starts, pieces, at = [], [], 0
+            for ch in self.original:
+                piece = ch.casefold()
+                starts.append(at)
+                pieces.append(piece)
+                at += len(piece)
+            self.folded = "".join(pieces)
+            self._starts = starts
 
     def _take(self, link: str) -> str:
         try:
@@ -168,6 +181,8 @@ class _Text:
         return host
 
     def origin(self, position: int) -> int:
+        if self._starts is None:
+            return position
         return bisect.bisect_right(self._starts, position) - 1
 
     def without(self, patterns: Sequence[re.Pattern[str]]) -> _Text:
@@ -232,6 +247,8 @@ class BrandTerms:
                 continue
             said, position = found
             if position is None:  # a domain, handle or hashtag, or a link to the brand's site: no homonym there
+                return Verdict(self.name, True, said, term.text)
+            if not word_like(term.folded):  # a common word in no language: the item's need not be known
                 return Verdict(self.name, True, said, term.text)
             zipf = common_word(term.folded, language() or "en")
             if zipf is None:

@@ -153,6 +153,8 @@ class BrandRelevance:
         learned = self._learned.get(verdict.brand) if verdict.brand is not None else None
         if learned is None or verdict.brand is None:
             return verdict
+        if (learned.hold if verdict.relevant else learned.rescue) is None:
+            return verdict  # nothing taught of that kind yet: no need for the item's words
         features = words(title, text, url)
         if verdict.relevant:
             reasons = learned.decides(learned.hold, features)

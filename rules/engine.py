@@ -21,7 +21,7 @@ told once per mention and rule (the assignee's step has a key of its own).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,9 +30,9 @@ from monitor.config import Rule as RuleConfig
 from monitor.errors import ConfigError
 from monitor.hours import Promise, amount_words
 from monitor.model import Mention
-from monitor.storage.events import Events
+from monitor.storage.events import Events, NewEvent
 from monitor.storage.mentions import Mentions
-from monitor.storage.outbox import Outbox
+from monitor.storage.outbox import NewAlert, Outbox
 from monitor.storage.timers import TimerMark, TimerMarks
 from monitor.storage.users import Users
 from rules.expressions import Condition, ExpressionError, compile_condition, mention_fields
@@ -143,6 +143,8 @@ def assignee_key(mention_id: int, rule: str, destination: str) -> str:
 
 # Where one escalation step sends: (destination, outbox key) pairs, and what the reason adds.
 Targets = list[tuple[str, str]]
+# A decision to record, and where it sends (None: the rule's destinations, under the plain key).
+Decided = tuple[Mention, Decision, Targets | None]
 
 
 class RuleEngine:
@@ -184,10 +186,9 @@ class RuleEngine:
             max_age=self.max_age,
         )
 
-    def on_new_mention(self, mention: Mention, now: datetime) -> None:
-        """Called by the pipeline inside the transaction that stored the mention."""
-        for decision in self.decisions(mention):
-            self._record(mention, decision, now)
+    def on_new_mentions(self, mentions: Sequence[Mention], now: datetime) -> None:
+        """Called by the pipeline inside the transaction that stored the mentions (a poll's new ones, in order)."""
+        self._record([(mention, decision, None) for mention in mentions for decision in self.decisions(mention)], now)
 
     def escalate(self, now: datetime) -> int:
         """Queue the "still unanswered" alerts whose time has come, and bring back the complaints due for a
@@ -257,7 +258,7 @@ class RuleEngine:
                 note = f"assigned to {assignee[0]}" if assignee is not None else self._unreachable(mention)
             planned.append((mention, targets, note))
         known = self.outbox.known([key for _, targets, _ in planned for _, key in targets])
-        queued = 0
+        decided: list[Decided] = []
         for mention, targets, note in planned:
             targets = [(d, k) for d, k in targets if k not in known]
             if not targets:
@@ -266,8 +267,8 @@ class RuleEngine:
             if not decision.fire:
                 continue  # condition false, or suppressed (muted, competitor, backlog: recorded at ingest)
             reason = f"{decision.reason}; {self._overdue(rule, mention, now)}"
-            queued += self._record(mention, Decision(rule, True, f"{reason}; {note}" if note else reason), now, targets)
-        return queued
+            decided.append((mention, Decision(rule, True, f"{reason}; {note}" if note else reason), targets))
+        return self._record(decided, now)
 
     def _assignee(self, mention: Mention, users: dict[str, tuple[str, str] | None]) -> tuple[str, str] | None:
         """(user, destination) of the mention's assignee, when they have a destination the config knows."""
@@ -297,42 +298,40 @@ class RuleEngine:
         what = "its response deadline" if rule.delay == "within" else f"{amount_words(clock.within)} of business hours"
         return f"unanswered past {what} ({due:%a %d %b %H:%M})"
 
-    def _record(self, mention: Mention, decision: Decision, now: datetime, targets: Targets | None = None) -> int:
-        """Record the decision; queue an alert per destination (`targets`: the rule's, under the plain key)."""
-        assert mention.id is not None
-        if targets is None:
-            targets = [(d, alert_key(mention.id, decision.rule.name, d)) for d in decision.rule.notify]
-        if not decision.fire:
-            if decision.reason != "condition false":
-                self.events.add(
-                    "suppressed", at=now, mention_id=mention.id, rule=decision.rule.name, reason=decision.reason
-                )
-            return 0
-        queued = 0
-        self.events.add("matched", at=now, mention_id=mention.id, rule=decision.rule.name, reason=decision.reason)
-        for dest, key in targets:
-            wait = self.destinations[dest].group_wait
-            if self.outbox.enqueue(
-                key,
-                destination=dest,
-                rule=decision.rule.name,
-                now=now,
-                due_at=now + wait,
-                mention_id=mention.id,
-                priority=decision.rule.priority,
-                reason=decision.reason,
-            ):
-                queued += 1
-            else:
-                self.events.add(
-                    "suppressed",
-                    at=now,
-                    mention_id=mention.id,
-                    rule=decision.rule.name,
-                    destination=dest,
-                    reason="suppressed: duplicate (already alerted for this rule and destination)",
-                )
-        return queued
+    def _record(self, decided: Sequence[Decided], now: datetime) -> int:
+        """Record the decisions, in order: an event each (none for "condition false"), and for those that fire an
+        alert per destination, or an event saying it was a duplicate. One statement queues the alerts, then one batch
+        adds the events, in the order they happened. Returns how many alerts were queued."""
+        sends: list[tuple[Mention, Decision, Targets]] = []
+        alerts: list[NewAlert] = []
+        for mention, decision, targets in decided:
+            assert mention.id is not None
+            if targets is None:
+                targets = [(d, alert_key(mention.id, decision.rule.name, d)) for d in decision.rule.notify]
+            sends.append((mention, decision, targets if decision.fire else []))
+            if decision.fire:
+                alerts += [self._alert(mention, decision, dest, key, now) for dest, key in targets]
+        results = self.outbox.enqueue_many(alerts)
+        queued = iter(results)
+        events: list[NewEvent] = []
+        for mention, decision, targets in sends:
+            rule = decision.rule.name
+            if not decision.fire:
+                if decision.reason != "condition false":
+                    events.append(NewEvent("suppressed", now, mention.id, rule, reason=decision.reason))
+                continue
+            events.append(NewEvent("matched", now, mention.id, rule, reason=decision.reason))
+            for dest, _ in targets:
+                if not next(queued):
+                    duplicate = "suppressed: duplicate (already alerted for this rule and destination)"
+                    events.append(NewEvent("suppressed", now, mention.id, rule, dest, duplicate))
+        self.events.add_many(events)
+        return sum(results)
+
+    def _alert(self, mention: Mention, decision: Decision, dest: str, key: str, now: datetime) -> NewAlert:
+        wait = self.destinations[dest].group_wait
+        rule = decision.rule
+        return NewAlert(key, dest, rule.name, now, now + wait, mention.id, rule.priority, decision.reason)
 
 
 def replay(engine: RuleEngine, mentions: Iterable[Mention]) -> list[tuple[Mention, Decision]]:

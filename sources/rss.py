@@ -27,8 +27,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import feedparser
-
 from monitor.errors import ParseError
 from monitor.model import FetchResult, Item, SourceState
 from sources.base import Source, SourceConfig, WebURL
@@ -84,6 +82,8 @@ def parse(body: bytes, *, content_type: str | None = None, base_url: str = "") -
     query string) ever reaches an item; an entry without any link gets no URL rather than the feed's.
     Raises ParseError when the document is not a feed at all (feedparser's "bozo" with no entries).
     """
+    import feedparser  # here: only the parse workers parse, and the daemon's own process need not import it
+
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(
         _sound_charrefs(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=True

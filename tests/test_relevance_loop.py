@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -71,8 +71,8 @@ class Decisions:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def __call__(self, mention: Mention, now: datetime) -> None:
-        self.seen.append(mention.title)
+    def __call__(self, mentions: Sequence[Mention], now: datetime) -> None:
+        self.seen.extend(m.title for m in mentions)
 
 
 def _pipeline(config: Path, db: Database, decide: Decisions) -> Pipeline:

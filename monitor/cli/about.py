@@ -14,7 +14,7 @@ from monitor.cli.context import Context
 from monitor.cli.present import out
 from monitor.errors import MonitorError
 from monitor.model import Mention
-from monitor.service.app import open_db
+from monitor.service.parts import open_db
 from monitor.storage.database import Database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions

@@ -8,7 +8,7 @@ from monitor import workflow
 from monitor.cli.context import Context
 from monitor.cli.present import out
 from monitor.errors import MonitorError
-from monitor.service.app import open_db
+from monitor.service.parts import open_db
 from monitor.storage.database import Database
 from monitor.storage.mentions import Mentions
 from monitor.storage.users import Users

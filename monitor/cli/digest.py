@@ -24,7 +24,8 @@ from monitor.cli.context import Context
 from monitor.config import Config
 from monitor.durations import format_duration
 from monitor.errors import ConfigError, MonitorError
-from monitor.service.app import check, open_db
+from monitor.service.app import check
+from monitor.service.parts import open_db
 from monitor.storage.database import Database
 from monitor.storage.outbox import Outbox
 

@@ -196,7 +196,7 @@ def secret_mode(args: argparse.Namespace) -> SecretMode:
 
 
 def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
-    from monitor.service.app import source_configs
+    from monitor.service.parts import source_configs
 
     def config() -> Config:
         path = args.config or default_config_path()

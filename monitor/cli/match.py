@@ -18,7 +18,7 @@ from monitor.config import Config
 from monitor.matching import BrandMatcher
 from monitor.relevance import BrandRelevance
 from monitor.sentiment import detect_language
-from monitor.service.app import open_db
+from monitor.service.parts import open_db
 from monitor.storage.database import is_postgresql
 from monitor.storage.relevance import Relevance
 

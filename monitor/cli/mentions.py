@@ -18,9 +18,9 @@ from monitor.cli.context import Context
 from monitor.cli.present import MENTION_HEADER, mention_row, out
 from monitor.errors import MonitorError
 from monitor.model import Mention
-from monitor.service.app import open_db
+from monitor.service.parts import open_db
+from monitor.storage.database import Database
 from monitor.storage.mentions import Mentions
-from monitor.storage.relevance import Relevance
 
 
 def command(ctx: Context) -> int:
@@ -36,7 +36,7 @@ def listing(ctx: Context) -> int:
         aspect = args.aspect.strip().casefold() if args.aspect else None
         rows = Mentions(db).list(status=args.status, since=since, brand=args.brand, limit=args.limit, aspect=aspect)
         # Held back as not about the brand: why (`mention-monitor about-us ID` brings one back).
-        held = Relevance(db).reasons([m.id for m in rows if m.id is not None and m.status == "irrelevant"])
+        held = _held_back(db, [m.id for m in rows if m.id is not None and m.status == "irrelevant"])
     finally:
         db.close()
     if args.json:
@@ -49,6 +49,16 @@ def listing(ctx: Context) -> int:
             out(f"{'':7}held back: {held[m.id]}")
     out(f"({len(rows)} mentions)")
     return 0
+
+
+def _held_back(db: Database, mention_ids: list[int]) -> dict[int, str]:
+    """Why each of these mentions was held back. Imported only when some were: the relevance store brings the
+    matcher's word frequencies (wordfreq), a fifth of the command's start-up."""
+    if not mention_ids:
+        return {}
+    from monitor.storage.relevance import Relevance
+
+    return Relevance(db).reasons(mention_ids)
 
 
 def show(ctx: Context) -> int:

@@ -12,7 +12,7 @@ import sys
 from monitor.cli.context import Context
 from monitor.config import default_config_path
 from monitor.sentiment import build_scorer
-from monitor.service.app import scorer_for
+from monitor.service.parts import scorer_for
 
 
 def command(ctx: Context) -> int:

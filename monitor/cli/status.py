@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from monitor.cli.context import Context
 from monitor.cli.present import ago, out
-from monitor.service.app import open_db
+from monitor.service.parts import open_db
 from monitor.storage.digests import Digests
 from monitor.storage.instances import Instances
 from monitor.storage.mentions import Mentions

@@ -18,7 +18,7 @@ from monitor.cli.present import out
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.passwords import hash_password, strength_problem
-from monitor.service.app import open_db
+from monitor.service.parts import open_db
 from monitor.storage.database import Database
 from monitor.storage.users import User, Users
 

@@ -9,5 +9,6 @@ decides the label. Figures and how to reproduce them: `python bench/eval_sentime
 
 from monitor.sentiment.language import detect_language
 from monitor.sentiment.scorer import Scorer, ScorerConfig, build_scorer
+from monitor.sentiment.target import Target
 
-__all__ = ["Scorer", "ScorerConfig", "build_scorer", "detect_language"]
+__all__ = ["Scorer", "ScorerConfig", "Target", "build_scorer", "detect_language"]

@@ -136,6 +136,17 @@ def complaint_hits(text: str) -> int:
     return len(r.complaint.findall(r.not_a_complaint.sub(" ", text.lower())))
 
 
+def has_trouble(text: str) -> bool:
+    """Whether `combine_features(text, ...)` would hold a complaint, defect or shortcoming phrase (c:complaint,
+    c:defect, c:shortcoming), without computing the rest."""
+    r = rules()
+    return (
+        complaint_hits(text) > 0
+        or any(tok.lstrip(">") in r.defects for tok in tokens(text))
+        or r.shortcoming.search(text.lower()) is not None
+    )
+
+
 def looks_social(text: str) -> bool:
     """A post rather than an edited sentence: handles, hashtags, emoticons, shouting. VADER was built for these."""
     return bool(_SOCIAL.search(text))
@@ -166,11 +177,12 @@ def style(text: str) -> list[str]:
     return marks
 
 
-def stage_one_features(text: str, lexicon: Mapping[str, float]) -> dict[str, float]:
+def stage_one_features(text: str, lexicon: Mapping[str, float], toks: Sequence[str] | None = None) -> dict[str, float]:
     """The features of both stage-one models, in one dict so that the words they share are looked up once: words
     (`w:`, `b:`) for both, character n-grams inside each word (`g:`) for the subword model, the binned `lexicon`
-    valence of each word (`L:`, `!`-marked when negated) for the valence model."""
-    toks = tokens(text)
+    valence of each word (`L:`, `!`-marked when negated) for the valence model. `toks`: `tokens(text)`, when the
+    caller has them already."""
+    toks = tokens(text) if toks is None else toks
     feats = _word_features(toks)
     for tok in toks:
         tok = tok.lstrip(">")
@@ -219,12 +231,13 @@ def combine_features(
     valences: tuple[float, float],
     compounds: Sequence[float],
     whole: float,
+    toks: Sequence[str] | None = None,
 ) -> dict[str, float]:
     """Stage two: the stage-one models' negative-vs-rest and positive-vs-rest scores (log-odds; `words` from the
     subword model, `valences` from the lexicon one), VADER's compound of the sentences (mean, most negative, most
     positive, binned) and of the whole text, complaint phrases, and the marks of an informal post crossed with both
     VADER and the word scores, so that chatty posts can lean on VADER (built for them) and review prose on the words.
-    `compounds` has at least one value."""
+    `compounds` has at least one value; `toks`: `tokens(text)`, when the caller has them already."""
     word_negative, word_positive = words
     mean = sum(compounds) / len(compounds)
     low = min(compounds)
@@ -245,7 +258,7 @@ def combine_features(
     hits = complaint_hits(text)
     if hits:
         feats["c:complaint"] = float(min(hits, 3))
-    defects = sum(1 for tok in tokens(text) if tok.lstrip(">") in rules().defects)
+    defects = sum(1 for tok in (tokens(text) if toks is None else toks) if tok.lstrip(">") in rules().defects)
     if defects:
         feats["c:defect"] = float(min(defects, 3))
     shortcomings = len(rules().shortcoming.findall(text.lower()))

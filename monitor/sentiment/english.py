@@ -17,9 +17,10 @@ import re
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.sentiment.backend import Polarity
-from monitor.sentiment.en_features import combine_features, plain_idioms, stage_one_features
+from monitor.sentiment.en_features import combine_features, has_trouble, plain_idioms, stage_one_features, tokens
 from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_json
 from monitor.sentiment.text import sentences
+from monitor.sentiment.vader import Vader
 
 MODEL_FILE = "en_model.json.gz"
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -56,7 +57,7 @@ class EnglishBackend:
             raise ValueError(f"English model classes {combine.classes}, expected negative/neutral/positive")
         self._stage_one = LinearModel.side_by_side({"words": words, "valences": valences})
         self._model = combine
-        self._vader = vader or SentimentIntensityAnalyzer()
+        self._vader = Vader(vader)
         self._lexicon: dict[str, float] = self._vader.lexicon
         vocabulary = [key[2:] for model in (words, valences) for key in model.weights if key.startswith("w:")]
         self._known = frozenset(piece for w in [*vocabulary, *self._lexicon] for piece in _ANY_WORD.findall(w))
@@ -75,16 +76,16 @@ class EnglishBackend:
         found = _ANY_WORD.findall(_NOT_WORDS.sub(" ", text[:2_000]).lower())
         if not found:
             return False
-        return sum(w in self._known for w in found) >= RECOGNISE_SHARE * len(found)
+        return sum(map(self._known.__contains__, found)) >= RECOGNISE_SHARE * len(found)
 
-    def word_scores(self, text: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    def word_scores(self, text: str, toks: list[str] | None = None) -> tuple[tuple[float, float], tuple[float, float]]:
         """Stage one: (negative-vs-rest, positive-vs-rest) log-odds from the words alone, of the subword model and of
-        the lexicon-valence model."""
-        w_neg, w_pos, v_neg, v_pos = self._stage_one.logits(stage_one_features(text, self._lexicon))
+        the lexicon-valence model (`toks`: the text's `tokens`, when known)."""
+        w_neg, w_pos, v_neg, v_pos = self._stage_one.logits(stage_one_features(text, self._lexicon, toks))
         return (w_neg, w_pos), (v_neg, v_pos)
 
     def compound(self, text: str) -> float:
-        return float(self._vader.polarity_scores(text)["compound"])
+        return self._vader.compound(text)
 
     def analyse(self, text: str) -> tuple[list[str], list[float], float] | None:
         """(sentences, VADER compound of each, VADER compound of the whole), or None when there is nothing to read."""
@@ -105,17 +106,15 @@ class EnglishBackend:
 
     def combine_features(self, text: str, compounds: list[float], whole: float) -> dict[str, float]:
         """Stage two's features of one (joined) text."""
-        words, valences = self.word_scores(text)
-        return combine_features(text, words, valences, compounds, whole)
+        toks = tokens(text)  # read by both stages
+        words, valences = self.word_scores(text, toks)
+        return combine_features(text, words, valences, compounds, whole, toks)
 
     def opinionated(self, text: str) -> bool:
         """Whether `text` holds a word or phrase of opinion: one VADER scores, or a complaint, defect or shortcoming
         phrase of `en_phrases.toml`."""
         text = plain_idioms(text)
-        if self.compound(text) != 0.0:
-            return True
-        feats = combine_features(text, (0.0, 0.0), (0.0, 0.0), [0.0], 0.0)
-        return any(name in feats for name in ("c:complaint", "c:defect", "c:shortcoming"))
+        return self.compound(text) != 0.0 or has_trouble(text)
 
     def polarity(self, text: str) -> Polarity | None:
         analysed = self.analyse(text)

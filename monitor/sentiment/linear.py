@@ -42,15 +42,15 @@ class LinearModel:
     def logits(self, features: Mapping[str, float]) -> list[float]:
         """Bias plus weighted features, one value per weight column; unknown features are ignored."""
         get = self.weights.get
-        if len(self.bias) == 4:  # unrolled: English stage one scores every text, and a text has a hundred features
+        if len(self.bias) == 4:  # unrolled: English stage one scores every text, and a text has hundreds of features
             a, b, c, d = self.bias
-            for name, value in features.items():
-                w = get(name)
+            for w, value in zip(map(get, features), features.values(), strict=True):
                 if w is not None:
-                    a += w[0] * value
-                    b += w[1] * value
-                    c += w[2] * value
-                    d += w[3] * value
+                    w0, w1, w2, w3 = w
+                    a += w0 * value
+                    b += w1 * value
+                    c += w2 * value
+                    d += w3 * value
             return [a, b, c, d]
         logits = list(self.bias)
         n = len(logits)

@@ -51,7 +51,8 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _term_patterns(term: str) -> list[re.Pattern[str]]:
+def _term_patterns(term: str) -> list[tuple[str, re.Pattern[str]]]:
+    """The patterns of a term's folded forms, each with the form it holds literally."""
     folded = fold(term.strip())
     if not folded:
         return []
@@ -64,10 +65,10 @@ def _term_patterns(term: str) -> list[re.Pattern[str]]:
     for form in sorted(forms, key=len, reverse=True):
         escaped = re.escape(form)
         if _CJK.search(form):
-            out.append(re.compile(escaped))
+            out.append((form, re.compile(escaped)))
         else:
             # A handle or hashtag of the bare name counts too ("@anker", "#anker" for "Anker").
-            out.append(re.compile(rf"(?<![\w.-])[@#]?{escaped}(?!\w)"))
+            out.append((form, re.compile(rf"(?<![\w.-])[@#]?{escaped}(?!\w)")))
     return out
 
 
@@ -80,6 +81,7 @@ class Target:
     # Written as a name (a capital, a digit, a handle, a hashtag, Japanese): a business or a product, whose parts
     # (its staff, its app, its prices) are about it. A common noun ("the food", "battery life") is one such part.
     name: bool
+    forms: tuple[str, ...]  # what each of `patterns` holds literally, folded
 
     @classmethod
     def of(cls, value: str | Iterable[str]) -> Target:
@@ -90,8 +92,8 @@ class Target:
         names = tuple(t for t in terms if t != t.lower() or _NAME_MARK.search(t))
         # A brand's term that is a common phrase ("portable charger" beside "Anker") names what the brand sells, and
         # "my portable charger broke" is about the writer's charger: the names say where the brand is.
-        found = names or terms
-        return cls(terms, tuple(p for t in found for p in _term_patterns(t)), bool(names))
+        found = [pair for t in names or terms for pair in _term_patterns(t)]
+        return cls(terms, tuple(p for _, p in found), bool(names), tuple(form for form, _ in found))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the target occurs in `text`, as offsets into `fold(text)`."""
@@ -106,7 +108,8 @@ class Target:
 
     def occurs(self, text: str) -> bool:
         folded = fold(text)
-        return any(p.search(folded) for p in self.patterns)
+        # A pattern matches only where its form is (`_term_patterns`): a substring test rules most texts out first.
+        return any(form in folded and p.search(folded) for form, p in zip(self.forms, self.patterns, strict=True))
 
     def masked(self, text: str, language: str) -> str:
         """`text` with the target's own words replaced by a pronoun: a name says nothing about what it names ("Best
@@ -400,7 +403,15 @@ def _sentences(text: str, language: str) -> list[str]:
     if language == "ja":
         return sentences(text)
     # An ellipsis ends a thought in a post as a full stop does ("just got my iphone... i so love it").
-    return [part for s in sentences(text) for part in re.split(r"(?<=\.\.)\s+|(?<=…)\s*", s) if part.strip()]
+    return [part for s in sentences(text) for part in _after_ellipsis(s) if part.strip()]
+
+
+_ELLIPSIS = re.compile(r"(?<=\.\.)\s+|(?<=…)\s*")
+
+
+def _after_ellipsis(sentence: str) -> list[str]:
+    """The sentence cut after each ellipsis (most have none: no regex for them)."""
+    return _ELLIPSIS.split(sentence) if ".." in sentence or "…" in sentence else [sentence]
 
 
 def _sentence_parts(sentence: str, target: Target, phrases: Phrases, lang: str) -> list[Part]:

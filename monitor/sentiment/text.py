@@ -7,6 +7,7 @@ merely huge post must not stall the pipeline: every backend gets at most `MAX_CH
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -36,6 +37,13 @@ def strip_handles(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """Split a bounded text into at most MAX_SENTENCES non-empty sentences, each at most MAX_SENTENCE_CHARS long."""
+    return list(_split(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _split(text: str) -> tuple[str, ...]:
+    """`sentences`, kept for the last few texts: scoring a text toward a target splits it twice (to find the target,
+    then to read the whole when the target is not in it)."""
     out: list[str] = []
     for part in _SENTENCE_END.split(text):
         part = part.strip()
@@ -44,4 +52,4 @@ def sentences(text: str) -> list[str]:
             part = part[MAX_SENTENCE_CHARS:].strip()
         if len(out) >= MAX_SENTENCES:
             break
-    return out
+    return tuple(out)

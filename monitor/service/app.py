@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alerts.apprise_adapter import AppriseDestination
 from alerts.delivery import Deliverer, Sender
@@ -20,15 +21,14 @@ from alerts.digest.schedule import parse_schedule
 from alerts.notices import Notices, SourceWatch
 from monitor.aspects import Aspects
 from monitor.clock import Clock
-from monitor.config import Config, SourceKinds, load_config
+from monitor.config import Config, load_config
 from monitor.errors import ConfigError
 from monitor.matching import BrandMatcher
 from monitor.pipeline import Pipeline
-from monitor.sentiment import Scorer, build_scorer
+from monitor.sentiment import Scorer
 from monitor.service.cluster import Cluster
-from monitor.service.replies import ReplyDesk
-from monitor.service.web.site import Site, make_site
-from monitor.storage import Database, open_database
+from monitor.service.parts import open_db, scorer_for, source_configs
+from monitor.storage import Database
 from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from monitor.storage.outbox import Outbox
@@ -42,10 +42,8 @@ from sources.base import Source
 from sources.http import HttpFetcher
 from sources.replies import Answerable
 
-
-def source_configs() -> SourceKinds:
-    """The source registry as the config needs it: kind -> config model."""
-    return {name: kind.Config for name, kind in source_kinds().items()}
+if TYPE_CHECKING:
+    from monitor.service.web.site import Site
 
 
 def load(path: Path, *, environ: dict[str, str] | None = None) -> Config:
@@ -131,18 +129,6 @@ class App:
         self.db.close()
 
 
-def scorer_for(config: Config) -> Scorer:
-    """The scorer `[sentiment]` asks for (the daemon's, and `score --jsonl`'s when a config is found)."""
-    s = config.sentiment
-    return build_scorer(
-        backend=s.backend, negative_threshold=s.negative_threshold, positive_threshold=s.positive_threshold
-    )
-
-
-def open_db(config: Config) -> Database:
-    return open_database(config.monitor.database)
-
-
 def build(
     checked: Checked,
     clock: Clock,
@@ -173,7 +159,7 @@ def build(
         follow_ups=follow_up_timer(config, db),
     )
     pipeline = Pipeline(
-        db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mention, aspects=Aspects.packaged(config.aspects)
+        db=db, matcher=matcher, scorer=scorer, decide=engine.on_new_mentions, aspects=Aspects.packaged(config.aspects)
     )
     http = HttpFetcher(
         user_agent=config.monitor.user_agent,
@@ -185,6 +171,11 @@ def build(
     spikes = SpikeWatcher(checked.spikes, brands=[b.name for b in own], destinations=dict(config.destinations), db=db)
     site = None
     if config.web is not None:
+        # The inbox (Starlette, Jinja2, Argon2) only for a config that serves it: its imports are a fifth of the
+        # daemon's start-up, and hashing the login's dummy password alone takes 64 MiB for a moment.
+        from monitor.service.replies import ReplyDesk
+        from monitor.service.web.site import make_site
+
         answerers = {s.name: s for s in checked.sources if isinstance(s, Answerable)}
         desk = ReplyDesk(db, clock, http, answerers, checked.manual)
         site = make_site(db, clock, config.web, [b.name for b in own], config.promise, desk)

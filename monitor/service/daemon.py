@@ -12,6 +12,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from alerts.delivery import DeliveryReport
 from monitor.clock import Clock
@@ -21,9 +22,12 @@ from monitor.service.app import App, build, check, check_to_run, load
 from monitor.service.changes import describe
 from monitor.service.scheduler import PollOutcome, poll
 from monitor.service.sdnotify import Notifier
-from monitor.service.web.server import WebServer
-from monitor.service.web.site import Site
 from monitor.storage.lock import WriterLock
+from sources.base import Source
+
+if TYPE_CHECKING:
+    from monitor.service.web.server import WebServer
+    from monitor.service.web.site import Site
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +47,28 @@ class CycleReport:
 
 async def poll_one(app: App, source_name: str, *, if_due: bool = True) -> PollOutcome | None:
     """Poll one source, unless another instance is polling it (or, with `if_due`, just did): None then."""
-    if app.cluster is not None and not app.cluster.may_poll(source_name, app.clock.now(), if_due=if_due):
+    return await _poll_one(app, next(s for s in app.checked.sources if s.name == source_name), if_due=if_due)
+
+
+async def _poll_one(app: App, source: Source, *, if_due: bool) -> PollOutcome | None:  # type: ignore[type-arg]
+    """`poll_one` of a source the caller already has (a daemon of 1,000 sources finds each once a round, not once
+    a poll by a search through all of them)."""
+    if app.cluster is not None and not app.cluster.may_poll(source.name, app.clock.now(), if_due=if_due):
         return None
     try:
-        return await _poll(app, source_name)
+        return await poll(
+            source,
+            http=app.http,
+            schedule=app.schedule,
+            pipeline=app.pipeline,
+            now=app.clock.now(),
+            interval=app.interval(source),
+            max_backoff=app.max_backoff,
+            rng=app.rng,
+        )
     finally:
         if app.cluster is not None:
-            app.cluster.polled(source_name)
-
-
-async def _poll(app: App, source_name: str) -> PollOutcome:
-    source = next(s for s in app.checked.sources if s.name == source_name)
-    return await poll(
-        source,
-        http=app.http,
-        schedule=app.schedule,
-        pipeline=app.pipeline,
-        now=app.clock.now(),
-        interval=app.interval(source),
-        max_backoff=app.max_backoff,
-        rng=app.rng,
-    )
+            app.cluster.polled(source.name)
 
 
 async def timers(app: App, *, flush: bool) -> CycleReport:
@@ -85,11 +90,11 @@ async def timers(app: App, *, flush: bool) -> CycleReport:
 
 async def run_once(app: App) -> CycleReport:
     """`run --once`: poll every enabled source now, apply rules and due timers, deliver what is pending, return."""
-    names = [s.name for s in app.checked.sources if s.config.enabled]
+    sources = [s for s in app.checked.sources if s.config.enabled]
     if app.cluster is not None:
         app.cluster.join(app.clock.now())
     try:
-        outcomes = await asyncio.gather(*(poll_one(app, n, if_due=False) for n in names))
+        outcomes = await asyncio.gather(*(_poll_one(app, s, if_due=False) for s in sources))
         report = await timers(app, flush=True)
     finally:
         if app.cluster is not None:
@@ -194,11 +199,11 @@ class Daemon:
         await self._sleep(app)
 
     def _start_due(self, app: App) -> None:
-        enabled = [s.name for s in app.checked.sources if s.config.enabled]
-        for name in app.schedule.due(enabled, app.clock.now()):
+        enabled = {s.name: s for s in app.checked.sources if s.config.enabled}
+        for name in app.schedule.due(list(enabled), app.clock.now()):
             if name in self._inflight:
                 continue
-            task = asyncio.create_task(poll_one(app, name), name=f"poll:{name}")
+            task = asyncio.create_task(_poll_one(app, enabled[name], if_due=True), name=f"poll:{name}")
             self._inflight[name] = task
             task.add_done_callback(lambda t, n=name: self._done(n, t))  # type: ignore[misc]
 
@@ -267,6 +272,8 @@ class Daemon:
         """The web inbox, when [web] is configured. Kept across reloads: it asks for the current app's site."""
         if app.site is None or self.config.web is None:
             return None
+        from monitor.service.web.server import WebServer  # uvicorn: only for a daemon that serves the inbox
+
         first = app.site
 
         def current() -> Site:

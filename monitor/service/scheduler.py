@@ -86,7 +86,8 @@ async def poll(
         log.exception("source %s raised an unexpected error", name)
         return _failed(schedule, name, f"internal error: {type(exc).__name__}: {exc}", now, interval, max_backoff, rng)
     info = SourceInfo(name=name, kind=source.kind, brand=source.config.brand)
-    report = pipeline.ingest(info, result.items, now)
+    # Nothing new (a 304, an empty page): nothing for the pipeline to do, not even to read what the owner taught.
+    report = pipeline.ingest(info, result.items, now) if result.items else IngestReport()
     schedule.record_success(
         name,
         result.state,

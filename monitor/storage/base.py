@@ -18,6 +18,10 @@ from typing import Any, ClassVar, Protocol
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# Rows per multi-row INSERT (`Database.insert_rows`), fewer when they would carry more than MAX_PARAMETERS:
+# SQLite takes 32,766 parameters a statement, PostgreSQL 65,535.
+ROWS_PER_INSERT = 500
+MAX_PARAMETERS = 30_000
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -149,14 +153,29 @@ class Database(ABC):
     def reset_sequences(self) -> None:
         """After rows were inserted with their ids (a copy): the next generated id follows the largest one."""
 
-    def exclusive(self, key: str) -> None:
-        """Inside a transaction: no other transaction holding the same `key` runs until this one ends. SQLite's
-        writer is one at a time already (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory lock, so
-        two instances storing the same story from two feeds at once still store it once."""
+    def exclusive(self, *keys: str) -> None:
+        """Inside a transaction: no other transaction holding one of the same `keys` runs until this one ends.
+        SQLite's writer is one at a time already (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory
+        lock per key, in the order given, so two instances storing the same story from two feeds at once still store
+        it once."""
         return None  # SQLite: nothing to do
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         return list(self.execute(sql, params).fetchall())
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, suffix: str = ""
+    ) -> list[Row]:
+        """`INSERT INTO table (columns) VALUES (...), (...), ... suffix` for `rows`, as many rows a statement as fit
+        (`suffix`: `ON CONFLICT ...`, `RETURNING ...`): the rows the statements returned, in no promised order.
+        The rows are inserted in order (ids follow it); a conflict with an earlier row of the same call is one like
+        any other. `table`, `columns` and `suffix` are the repository's own text, never input."""
+        found: list[Row] = []
+        for chunk in insert_chunks(rows, len(columns)):
+            values = ", ".join([f"({', '.join('?' * len(columns))})"] * len(chunk))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} {suffix}"  # noqa: S608
+            found += self.query(sql, [value for row in chunk for value in row])
+        return found
 
     def one(self, sql: str, params: Params = ()) -> Row | None:
         row: Row | None = self.execute(sql, params).fetchone()
@@ -176,3 +195,9 @@ class Database(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.location}>"
+
+
+def insert_chunks(rows: Sequence[Sequence[Any]], width: int) -> list[Sequence[Sequence[Any]]]:
+    """`rows` of `width` values in slices of at most ROWS_PER_INSERT rows and MAX_PARAMETERS values."""
+    size = max(1, min(ROWS_PER_INSERT, MAX_PARAMETERS // max(1, width)))
+    return [rows[start : start + size] for start in range(0, len(rows), size)]

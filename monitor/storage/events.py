@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from monitor.storage.database import Database, Row, from_db, to_db
 
@@ -18,6 +20,21 @@ class Event:
     destination: str | None
     reason: str
     actor: str | None = None  # who did it: a user's name, "cli", or None for the service itself
+
+
+class NewEvent(NamedTuple):
+    """An event to add (`Events.add_many`): `Events.add`'s arguments."""
+
+    type: str
+    at: datetime
+    mention_id: int | None = None
+    rule: str | None = None
+    destination: str | None = None
+    reason: str = ""
+    actor: str | None = None
+
+
+_INSERT = "INSERT INTO events (at, mention_id, type, rule, destination, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 class Events:
@@ -35,10 +52,12 @@ class Events:
         reason: str = "",
         actor: str | None = None,
     ) -> None:
-        self.db.execute(
-            "INSERT INTO events (at, mention_id, type, rule, destination, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (to_db(at), mention_id, type_, rule, destination, reason, actor),
-        )
+        self.db.execute(_INSERT, (to_db(at), mention_id, type_, rule, destination, reason, actor))
+
+    def add_many(self, events: Iterable[NewEvent]) -> None:
+        """Add `events` in order (their ids follow it), in one statement."""
+        rows = [(to_db(e.at), e.mention_id, e.type, e.rule, e.destination, e.reason, e.actor) for e in events]
+        self.db.insert_rows("events", ("at", "mention_id", "type", "rule", "destination", "reason", "actor"), rows)
 
     def of_mention(self, mention_id: int) -> list[Event]:
         rows = self.db.query("SELECT * FROM events WHERE mention_id = ? ORDER BY at, id", (mention_id,))

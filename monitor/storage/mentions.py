@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +15,22 @@ from monitor.storage.database import Database, Row, from_db, marks, to_db
 MentionList = list[Mention]
 Names = list[str]
 MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) store
+
+# The columns a new mention is stored with (the rest have defaults: assignee, ...).
+_COLUMNS = (
+    "source", "kind", "external_id", "url", "title", "text", "author", "published_at", "fetched_at", "language",
+    "rating", "rating_scale", "brand", "sentiment", "label", "status", "status_changed_at", "fingerprint",
+    "engagement", "answered_at", "aspects",
+)  # fmt: skip
+_INSERT = f"INSERT INTO mentions ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) RETURNING id"  # noqa: S608
+_SIGHTING_COLUMNS = ("source", "external_id", "mention_id", "seen_at")
+_SIGHTING = (
+    "INSERT INTO sightings (source, external_id, mention_id, seen_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (source, external_id) DO NOTHING"
+)
+# Values per IN list of a dedup query: far inside both backends' limits on parameters (SQLite 32,766, PostgreSQL
+# 65,535).
+ROWS_PER_STATEMENT = 200
 
 # Needs an answer: not answered yet, and negative (by its text, or at most 2 of 5 stars).
 ATTENTION = (
@@ -37,6 +53,16 @@ class InboxQuery:
     search: str = ""
     page: int = 0
     per_page: int = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the database holds of a batch of items from one source (`Mentions.known`): the mention each is a sighting
+    of, by external id; and the first mention (lowest id) with each URL and with each content fingerprint."""
+
+    sightings: dict[str, int]
+    urls: dict[str, int]
+    fingerprints: dict[str, int]
 
 
 class Mentions:
@@ -64,49 +90,66 @@ class Mentions:
         row = self.db.one("SELECT id FROM mentions WHERE fingerprint = ? ORDER BY id LIMIT 1", (fingerprint,))
         return int(row["id"]) if row else None
 
+    def lock_stories(self, fingerprints: Iterable[str], urls: Iterable[str]) -> None:
+        """Inside a transaction: `find_duplicate`'s locks for a whole batch, in one statement. Every instance takes
+        them in one order (the fingerprints sorted, then the URLs sorted; `find_duplicate` too takes a fingerprint
+        before a URL), so two instances storing overlapping batches never wait for each other in a circle."""
+        keys = [f"mention:{f}" for f in sorted(set(fingerprints))]
+        keys += [f"mention-url:{u}" for u in sorted({u for u in urls if u})]
+        self.db.exclusive(*keys)
+
+    def known(
+        self, source: str, external_ids: Collection[str], urls: Collection[str], fingerprints: Collection[str]
+    ) -> Known:
+        """What `find_duplicate` looks up, for a whole batch of one source's items: one query per
+        ROWS_PER_STATEMENT items rather than up to three per item."""
+        found = Known({}, {}, {})
+        ids, links, prints = list(external_ids), [u for u in urls if u], list(fingerprints)
+        for start in range(0, max(len(ids), len(links), len(prints)), ROWS_PER_STATEMENT):
+            part = slice(start, start + ROWS_PER_STATEMENT)
+            some_ids, some_links, some_prints = ids[part], links[part], prints[part]
+            rows = self.db.query(
+                "SELECT 's' AS kind, external_id AS value, mention_id AS id FROM sightings "  # noqa: S608
+                f"WHERE source = ? AND external_id IN ({marks(some_ids)}) "
+                f"UNION ALL SELECT 'u', url, MIN(id) FROM mentions WHERE url IN ({marks(some_links)}) GROUP BY url "
+                "UNION ALL SELECT 'f', fingerprint, MIN(id) FROM mentions "
+                f"WHERE fingerprint IN ({marks(some_prints)}) GROUP BY fingerprint",
+                (source, *some_ids, *some_links, *some_prints),
+            )
+            table = {"s": found.sightings, "u": found.urls, "f": found.fingerprints}
+            for row in rows:
+                table[row["kind"]][row["value"]] = int(row["id"])
+        return found
+
     def add_sighting(self, mention_id: int, source: str, external_id: str, now: datetime) -> bool:
         """Record that `source` showed this mention; False when that sighting was already known."""
-        cursor = self.db.execute(
-            "INSERT INTO sightings (source, external_id, mention_id, seen_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (source, external_id) DO NOTHING",
-            (source, external_id, mention_id, to_db(now)),
-        )
+        cursor = self.db.execute(_SIGHTING, (source, external_id, mention_id, to_db(now)))
         return cursor.rowcount > 0
 
+    def add_sightings(self, sightings: Sequence[tuple[int, str, str, datetime]]) -> None:
+        """`add_sighting` for each (mention id, source, external id, now), in order, in one statement."""
+        rows = [(source, external_id, mention_id, to_db(at)) for mention_id, source, external_id, at in sightings]
+        self.db.insert_rows("sightings", _SIGHTING_COLUMNS, rows, suffix="ON CONFLICT (source, external_id) DO NOTHING")
+
     def insert(self, m: Mention) -> Mention:
-        row = self.db.one(
-            "INSERT INTO mentions (source, kind, external_id, url, title, text, author, published_at, fetched_at, "
-            "language, rating, rating_scale, brand, sentiment, label, status, status_changed_at, fingerprint, "
-            "engagement, answered_at, aspects) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "RETURNING id",
-            (
-                m.source,
-                m.kind,
-                m.external_id,
-                m.url,
-                m.title,
-                m.text,
-                m.author,
-                to_db(m.published_at),
-                to_db(m.fetched_at),
-                m.language,
-                m.rating,
-                m.rating_scale,
-                m.brand,
-                m.sentiment,
-                m.label,
-                m.status,
-                to_db(m.status_changed_at),
-                m.fingerprint,
-                json.dumps(m.engagement, sort_keys=True),
-                to_db(m.answered_at),
-                json.dumps(list(m.aspects)),
-            ),
-        )
+        row = self.db.one(_INSERT, _values(m))
         assert row is not None
         mention_id = int(row["id"])
         self.add_sighting(mention_id, m.source, m.external_id, m.fetched_at)
         return m.replace(id=mention_id)
+
+    def insert_many(self, mentions: Sequence[Mention]) -> list[Mention]:
+        """`insert` for each of `mentions`, in order, in one statement (and one for their sightings). No two may share
+        a source and external id (they would be one mention)."""
+        if len({(m.source, m.external_id) for m in mentions}) != len(mentions):
+            raise ValueError("two new mentions share a source and external id")
+        rows = self.db.insert_rows(
+            "mentions", _COLUMNS, [_values(m) for m in mentions], suffix="RETURNING id, source, external_id"
+        )
+        ids = {(r["source"], r["external_id"]): int(r["id"]) for r in rows}  # RETURNING's order is not promised
+        stored = [m.replace(id=ids[m.source, m.external_id]) for m in mentions]
+        self.add_sightings([(ids[m.source, m.external_id], m.source, m.external_id, m.fetched_at) for m in mentions])
+        return stored
 
     def get(self, mention_id: int) -> Mention | None:
         if not 0 < mention_id <= MAX_ID:  # /m/99999999999999999999: no such mention (SQLite cannot even compare it)
@@ -256,6 +299,19 @@ class Mentions:
             (to_db(now), *ids),
         )
 
+    def unanswered_of(self, ids: Collection[int]) -> set[int]:
+        """Those of `ids` that are stored and not answered on the platform yet."""
+        found: set[int] = set()
+        wanted = list(ids)
+        for start in range(0, len(wanted), ROWS_PER_STATEMENT):
+            part = wanted[start : start + ROWS_PER_STATEMENT]
+            rows = self.db.query(
+                f"SELECT id FROM mentions WHERE answered_at IS NULL AND id IN ({marks(part)})",  # noqa: S608
+                tuple(part),
+            )
+            found.update(int(r["id"]) for r in rows)
+        return found
+
     def set_answered(self, mention_id: int, answered_at: datetime, now: datetime) -> None:
         """The owner answered on the platform: the mention is responded, at the platform's reply time."""
         self.db.execute(
@@ -267,6 +323,33 @@ class Mentions:
     def count(self) -> int:
         row = self.db.one("SELECT COUNT(*) AS n FROM mentions")
         return int(row["n"]) if row else 0
+
+
+def _values(m: Mention) -> tuple[object, ...]:
+    """A new mention's values, in the order of _COLUMNS."""
+    return (
+        m.source,
+        m.kind,
+        m.external_id,
+        m.url,
+        m.title,
+        m.text,
+        m.author,
+        to_db(m.published_at),
+        to_db(m.fetched_at),
+        m.language,
+        m.rating,
+        m.rating_scale,
+        m.brand,
+        m.sentiment,
+        m.label,
+        m.status,
+        to_db(m.status_changed_at),
+        m.fingerprint,
+        json.dumps(m.engagement, sort_keys=True),
+        to_db(m.answered_at),
+        json.dumps(list(m.aspects)),
+    )
 
 
 def _mention(row: Row) -> Mention:
@@ -304,5 +387,3 @@ def _mention(row: Row) -> Mention:
 def _aspects(text: str | None) -> tuple[str, ...]:
     """A stored JSON list of aspects: a few combinations come back on every row (`mentions list` reads one a row)."""
     return tuple(json.loads(text)) if text and text != "[]" else ()
-
-

@@ -24,6 +24,14 @@ from monitor.storage.database import Database, Row, from_db, marks, to_db
 # A pending row an instance may claim: nobody holds it, it holds it already, or the holder's claim expired.
 # Parameters: the instance, now.
 _CLAIMABLE = "(claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)"
+# Ids per statement when rows are marked or postponed: a burst packed into one message can hold thousands of rows,
+# and PostgreSQL takes at most 65,535 parameters in one statement.
+IDS_PER_STATEMENT = 5000
+
+
+def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    """`ids` in slices of IDS_PER_STATEMENT (none for none)."""
+    return [ids[start : start + IDS_PER_STATEMENT] for start in range(0, len(ids), IDS_PER_STATEMENT)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +86,19 @@ class DestinationHealth:
     next_attempt_at: datetime | None
 
 
+class NewAlert(NamedTuple):
+    """An alert to queue (`Outbox.enqueue_many`): `Outbox.enqueue`'s arguments."""
+
+    key: str
+    destination: str
+    rule: str
+    now: datetime
+    due_at: datetime
+    mention_id: int | None = None
+    priority: str = "normal"
+    reason: str = ""
+
+
 class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -103,6 +124,22 @@ class Outbox:
             (key, destination, rule, mention_id, priority, reason, subject, body, to_db(now), to_db(due_at)),
         )
         return cursor.rowcount > 0
+
+    def enqueue_many(self, alerts: Sequence[NewAlert]) -> list[bool]:
+        """`enqueue` for each of `alerts`, in order, in one statement: whether each was queued (False: its key was
+        queued or sent before, or by an earlier alert of the same batch)."""
+        values = [
+            (a.key, a.destination, a.rule, a.mention_id, a.priority, a.reason, to_db(a.now), to_db(a.due_at))
+            for a in alerts
+        ]
+        columns = ("key", "destination", "rule", "mention_id", "priority", "reason", "created_at", "due_at")
+        rows = self.db.insert_rows("outbox", columns, values, suffix="ON CONFLICT (key) DO NOTHING RETURNING key")
+        queued = {r["key"] for r in rows}
+        result = []
+        for alert in alerts:  # a key the batch holds twice was queued by its first alert
+            result.append(alert.key in queued)
+            queued.discard(alert.key)
+        return result
 
     def enqueue_notice(
         self,
@@ -208,10 +245,11 @@ class Outbox:
 
     def claim(self, ids: list[int], send_key: str) -> None:
         """Record, before sending, which message these rows go in: a resend after a crash reuses the key."""
-        self.db.execute(
-            f"UPDATE outbox SET send_key = ? WHERE id IN ({marks(ids)}) AND state = 'pending'",  # noqa: S608
-            (send_key, *ids),
-        )
+        for part in chunks(ids):
+            self.db.execute(
+                f"UPDATE outbox SET send_key = ? WHERE id IN ({marks(part)}) AND state = 'pending'",  # noqa: S608
+                (send_key, *part),
+            )
 
     def claim_due(
         self, destination: str, holder: str, now: datetime, ttl: timedelta, *, limit: int = 500
@@ -244,18 +282,20 @@ class Outbox:
         return cursor.rowcount
 
     def mark_sent(self, ids: list[int], now: datetime, message_id: int) -> None:
-        self.db.execute(
-            f"UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? "  # noqa: S608
-            f"WHERE id IN ({marks(ids)}) AND state = 'pending'",
-            (to_db(now), message_id, *ids),
-        )
+        for part in chunks(ids):
+            self.db.execute(
+                f"UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? "  # noqa: S608
+                f"WHERE id IN ({marks(part)}) AND state = 'pending'",
+                (to_db(now), message_id, *part),
+            )
 
     def postpone(self, ids: list[int], until: datetime, *, error: str | None = None, attempt: bool = False) -> None:
-        self.db.execute(
-            f"UPDATE outbox SET due_at = ?, last_error = COALESCE(?, last_error), "  # noqa: S608
-            f"attempts = attempts + ?, claimed_by = NULL, claimed_until = NULL WHERE id IN ({marks(ids)})",
-            (to_db(until), error, int(attempt), *ids),
-        )
+        for part in chunks(ids):
+            self.db.execute(
+                f"UPDATE outbox SET due_at = ?, last_error = COALESCE(?, last_error), "  # noqa: S608
+                f"attempts = attempts + ?, claimed_by = NULL, claimed_until = NULL WHERE id IN ({marks(part)})",
+                (to_db(until), error, int(attempt), *part),
+            )
 
     def mark_cancelled(self, ids: list[int], reason: str) -> None:
         """Not sent and not to be: the mention was answered before the alert was due (not a failure)."""
@@ -265,10 +305,12 @@ class Outbox:
         )
 
     def mark_failed(self, ids: list[int], error: str) -> None:
-        self.db.execute(
-            f"UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1 WHERE id IN ({marks(ids)})",  # noqa: S608
-            (error, *ids),
-        )
+        for part in chunks(ids):
+            self.db.execute(
+                "UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1 "  # noqa: S608
+                f"WHERE id IN ({marks(part)})",
+                (error, *part),
+            )
 
     def depth(self) -> dict[str, int]:
         rows = self.db.query("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")

@@ -64,4 +64,6 @@ def clean(params: Params) -> Sequence[Any] | Mapping[str, Any]:
 def _text(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):  # an array
+        return [_text(v) for v in value]
     return value

@@ -15,6 +15,7 @@ any message that would repeat it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import weakref
@@ -30,7 +31,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from monitor.errors import StorageError
-from monitor.storage.base import Column, Database, Params, Row, migrations, statements, to_db
+from monitor.storage.base import Column, Database, Params, Row, insert_chunks, migrations, statements, to_db
 from monitor.storage.placeholders import clean, translate
 
 log = logging.getLogger(__name__)
@@ -164,8 +165,11 @@ class PostgresDatabase(Database):
                 raise self._error(exc) from exc
             return _Result(cursor.rowcount, rows)
 
-    def exclusive(self, key: str) -> None:
-        self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
+    def exclusive(self, *keys: str) -> None:
+        if len(keys) == 1:
+            self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", keys)
+        elif keys:  # one round trip: unnest's rows come in the array's order, and the locks are taken in it
+            self.execute("SELECT COUNT(pg_advisory_xact_lock(hashtext(k))) FROM unnest(?::text[]) AS k", (list(keys),))
 
     def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         query = translate(sql, named=False)
@@ -175,6 +179,24 @@ class PostgresDatabase(Database):
                     cursor.executemany(query, [clean(r) for r in rows])
             except psycopg.Error as exc:
                 raise self._error(exc) from exc
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, suffix: str = ""
+    ) -> list[Row]:
+        # PostgreSQL's own $n placeholders through a raw cursor: psycopg parses a query for its %s on every call
+        # when it has more than 50 parameters (it caches only small ones), 8 ms for 200 mentions' 4,200.
+        found: list[Row] = []
+        with self._connection() as conn:
+            for chunk in insert_chunks(rows, len(columns)):
+                query = _raw_insert(table, tuple(columns), len(chunk), suffix)
+                try:
+                    with psycopg.RawCursor(conn) as cursor:
+                        cursor.execute(query, clean([value for row in chunk for value in row]))
+                        if cursor.description is not None:
+                            found += cursor.fetchall()
+                except psycopg.Error as exc:
+                    raise self._error(exc) from exc
+        return found
 
     def iterate(self, sql: str, params: Params = (), *, size: int = 500) -> Iterator[list[Row]]:
         query = translate(sql, named=isinstance(params, Mapping))
@@ -238,6 +260,13 @@ class PostgresDatabase(Database):
                 f"SELECT setval(pg_get_serial_sequence(?, ?), COALESCE(MAX({column}), 0) + 1, false) FROM {table}",  # noqa: S608
                 (table, column),
             )
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_insert(table: str, columns: tuple[str, ...], count: int, suffix: str) -> str:
+    width = len(columns)
+    values = ", ".join(f"({', '.join(f'${row * width + i + 1}' for i in range(width))})" for row in range(count))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} {suffix}"  # noqa: S608
 
 
 class _Result:

@@ -152,3 +152,54 @@ def test_a_worker_is_reused_while_there_is_work_and_stopped_when_there_is_none()
 def test_the_worker_reads_feeds_as_parse_does() -> None:
     direct = parse_task(ALERTS, FEED)
     assert with_workers(lambda workers: workers.run("feed", ALERTS, FEED, what="x")) == direct
+
+
+def small_feed(number: int) -> bytes:
+    return (
+        b'<rss version="2.0"><channel><item><title>Story %d</title><link>https://news.example/%d</link></item>'
+        b"</channel></rss>" % (number, number)
+    )
+
+
+def titles(found: Any) -> list[str]:
+    return [item["title"] for item in found["items"]]
+
+
+def test_documents_handed_to_a_busy_worker_are_answered_each_with_its_own_items() -> None:
+    """One worker, handed several documents at once (the next ones wait in its pipe): each caller gets its own."""
+
+    async def step(workers: ParseWorkers) -> list[Any]:
+        parses = [workers.run("feed", small_feed(n), FEED, what=f"https://news.example/{n}") for n in range(8)]
+        return list(await asyncio.gather(*parses))
+
+    async def main() -> list[Any]:
+        workers = ParseWorkers(deadline=60.0, slots=1, queue=3)
+        try:
+            return await step(workers)
+        finally:
+            await workers.aclose()
+
+    assert [titles(found) for found in asyncio.run(main())] == [[f"Story {n}"] for n in range(8)]
+
+
+def test_documents_queued_behind_a_parse_past_the_deadline_are_parsed_by_a_fresh_worker() -> None:
+    """The worker is killed with the document it was parsing; those handed to it behind that one, which it had not
+    begun, are parsed by the next worker, each within a deadline of its own."""
+    before = children()
+
+    async def main() -> tuple[str, list[Any]]:
+        workers = ParseWorkers(deadline=0.5, slots=1, queue=3)
+        try:
+            slow = asyncio.ensure_future(workers.run("feed", LONG_AUTHOR, FEED, what="https://slow.example/feed"))
+            others = [workers.run("feed", small_feed(n), FEED, what=f"https://news.example/{n}") for n in range(4)]
+            found = await asyncio.gather(*others)
+            with pytest.raises(ParseError) as info:
+                await slow
+            return str(info.value), list(found)
+        finally:
+            await workers.aclose()
+
+    error, found = asyncio.run(main())
+    assert error == "https://slow.example/feed: not parsed within 0.5s"
+    assert [titles(f) for f in found] == [[f"Story {n}"] for n in range(4)]
+    assert children() == before
