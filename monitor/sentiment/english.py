@@ -92,14 +92,15 @@ class EnglishBackend:
         parts = sentences(plain_idioms(text))
         if not parts:
             return None
-        compounds = [self.compound(s) for s in parts]
+        readings = [self._vader.read(s) for s in parts]
+        compounds = [r.compound for r in readings]
         if not any(compounds) and not _WORD.search(text):
             return None  # no words and no emoji or emoticon VADER knows
         joined = " ".join(parts)
         if len(parts) == 1:
             whole = compounds[0]
         elif len(joined) <= WHOLE_TEXT_VADER_CHARS:
-            whole = self.compound(joined)
+            whole = self._vader.joined(readings, joined)  # the sentences' reading, but at their edges
         else:  # VADER on the whole of a long post costs more than it tells
             whole = sum(compounds) / len(compounds)
         return parts, compounds, whole

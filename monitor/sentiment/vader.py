@@ -6,8 +6,10 @@ four checks it runs around each lexicon word (three negation checks and the idio
 with 20 lexicon words lower-cases 8,000 words), copies the text a character at a time to replace emoji, and computes
 the positive, negative and neutral shares the backend never reads. `Vader.compound` lower-cases once, skips the
 copy when the text holds no emoji, and computes the compound alone, with VADER's own rules and constants, step by step
-in the same order, so that it is the same float: tests/sentiment/test_vader.py compares the two on every text of the
-evaluation sets, each of their sentences and pieces of them.
+in the same order, so that it is the same float. And the whole post is not read again after its sentences:
+`Vader.joined` takes each word's valence from its sentence's reading, reading again only the words whose neighbours
+VADER looks at lie in another sentence. tests/sentiment/test_vader.py compares both with VADER's own on every text
+of the English evaluation sets, each of their sentences, and posts made of them.
 
 The rules are those of one release (VADER_VERSION): with any other installed, `compound` is VADER's own.
 """
@@ -15,6 +17,8 @@ The rules are those of one release (VADER_VERSION): with any other installed, `c
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import metadata
 
 from vaderSentiment.vaderSentiment import (
@@ -39,6 +43,24 @@ def _installed() -> str | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """VADER's reading of one text: the text as it counts its punctuation (emoji described, stripped), its words,
+    lower-cased, how many are in capitals, the valence of each word that has one (by position, before the "but"
+    rule) and the compound."""
+
+    text: str
+    words: list[str]
+    lower: list[str]
+    capitals: int
+    valences: dict[int, float]
+    compound: float
+
+
+# A word's valence depends on the three words before it and the two after it (`_valence`, and "kind of").
+_BEFORE, _AFTER = 3, 2
+
+
 class Vader:
     """VADER's compound score of a text (see the module docstring). Read-only once built: thread-safe."""
 
@@ -49,35 +71,78 @@ class Vader:
         self._own = _installed() == VADER_VERSION
 
     def compound(self, text: str) -> float:
+        return self.read(text).compound
+
+    def read(self, text: str) -> Reading:
         if not self._own:
-            return float(self.analyzer.polarity_scores(text)["compound"])
+            return Reading(text, [], [], 0, {}, float(self.analyzer.polarity_scores(text)["compound"]))
+        text, words, lower = self._words(text)
+        capitals = sum(1 for w in words if w.isupper())
+        cap_diff = 0 < len(words) - capitals < len(words)
+        valences = {i: self._valence(words, lower, i, cap_diff) for i in self._scored(lower, range(len(words)))}
+        return Reading(text, words, lower, capitals, valences, self._compound(text, words, lower, valences))
+
+    def joined(self, readings: Sequence[Reading], text: str) -> float:
+        """The compound of `text`, the texts of `readings` joined by spaces (a post, read sentence by sentence), as
+        `compound(text)` computes it, reusing what the readings found: a word's valence is the same in the whole as
+        in its sentence when the three words before it and the two after it are in the sentence too, and the text's
+        capitals are mixed, or not, as the sentence's are. Only the words at the edges of each sentence are read
+        again."""
+        if not self._own:
+            return self.compound(text)
+        text, words, lower = self._words(text)
+        if words != [w for r in readings for w in r.words]:  # not the sentences' words end to end after all
+            return self.compound(text)
+        capitals = sum(r.capitals for r in readings)
+        cap_diff = 0 < len(words) - capitals < len(words)
+        valences: dict[int, float] = {}
+        offset = 0
+        for r in readings:
+            n = len(r.words)
+            if (0 < n - r.capitals < n) != cap_diff:
+                inner = range(0)  # read again: its words weigh differently in the whole
+            else:
+                inner = range(min(_BEFORE, n), max(min(_BEFORE, n), n - _AFTER))
+            for i in self._scored(lower, range(offset, offset + inner.start)):
+                valences[i] = self._valence(words, lower, i, cap_diff)
+            valences.update((offset + j, v) for j, v in r.valences.items() if j in inner)
+            for i in self._scored(lower, range(offset + inner.stop, offset + n)):
+                valences[i] = self._valence(words, lower, i, cap_diff)
+            offset += n
+        return self._compound(text, words, lower, valences)
+
+    def _words(self, text: str) -> tuple[str, list[str], list[str]]:
+        """The text as VADER counts its punctuation, SentiText's words (punctuation stripped from both ends, unless
+        that leaves at most 2 characters: ":)"), lower-cased."""
         if not self._emojis.keys().isdisjoint(text):
             text = self._described(text)
         text = text.strip()
-        # SentiText's words: punctuation stripped from both ends, unless that leaves at most 2 characters (":)").
         words = [w if len(stripped := w.strip(_PUNCTUATION)) <= 2 else stripped for w in text.split()]
-        if not words:
-            return 0.0
-        lower = [w.lower() for w in words]
-        caps = sum(1 for w in words if w.isupper())
-        is_cap_diff = 0 < len(words) - caps < len(words)
-        lexicon = self.lexicon
-        last = len(words) - 1
-        # Only a lexicon word has a valence (a booster word and the "kind" of "kind of" have none even there).
-        scored = [
+        return text, words, [w.lower() for w in words]
+
+    def _scored(self, lower: list[str], positions: range) -> list[int]:
+        """The positions of the words that have a valence: lexicon words, but no booster word and no "kind" of "kind
+        of" even where the lexicon has them."""
+        lexicon, last = self.lexicon, len(lower) - 1
+        return [
             i
-            for i, item in enumerate(lower)
-            if item in lexicon
+            for i in positions
+            if (item := lower[i]) in lexicon
             and item not in BOOSTER_DICT
             and not (i < last and item == "kind" and lower[i + 1] == "of")
         ]
+
+    def _compound(self, text: str, words: list[str], lower: list[str], valences: dict[int, float]) -> float:
+        """`score_valence`'s compound of the words' valences (in order of position)."""
+        if not words:
+            return 0.0
         if "but" in lower:  # VADER's own weighting around "but" (and its quirk: it finds each value by equality)
             sentiments: list[float] = [0] * len(words)
-            for i in scored:
-                sentiments[i] = self._valence(words, lower, i, is_cap_diff)
+            for i, valence in valences.items():
+                sentiments[i] = valence
             values = SentimentIntensityAnalyzer._but_check(words, sentiments)
         else:  # the words without a valence add 0 to VADER's sum: the same sum without them
-            values = [self._valence(words, lower, i, is_cap_diff) for i in scored]
+            values = list(valences.values())
         total = float(sum(values))
         emphasis = self.analyzer._punctuation_emphasis(text)
         if total > 0:
