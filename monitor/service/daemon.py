@@ -50,9 +50,15 @@ async def poll_one(app: App, source_name: str, *, if_due: bool = True) -> PollOu
     return await _poll_one(app, next(s for s in app.checked.sources if s.name == source_name), if_due=if_due)
 
 
-async def _poll_one(app: App, source: Source, *, if_due: bool) -> PollOutcome | None:  # type: ignore[type-arg]
+async def _poll_one(
+    app: App,
+    source: Source,  # type: ignore[type-arg]
+    *,
+    if_due: bool,
+    turn: asyncio.Lock | None = None,
+) -> PollOutcome | None:
     """`poll_one` of a source the caller already has (a daemon of 1,000 sources finds each once a round, not once
-    a poll by a search through all of them)."""
+    a poll by a search through all of them); `turn`: see `scheduler.poll`."""
     if app.cluster is not None and not app.cluster.may_poll(source.name, app.clock.now(), if_due=if_due):
         return None
     try:
@@ -65,6 +71,7 @@ async def _poll_one(app: App, source: Source, *, if_due: bool) -> PollOutcome | 
             interval=app.interval(source),
             max_backoff=app.max_backoff,
             rng=app.rng,
+            turn=turn,
         )
     finally:
         if app.cluster is not None:
@@ -94,7 +101,8 @@ async def run_once(app: App) -> CycleReport:
     if app.cluster is not None:
         app.cluster.join(app.clock.now())
     try:
-        outcomes = await asyncio.gather(*(_poll_one(app, s, if_due=False) for s in sources))
+        turn = asyncio.Lock()
+        outcomes = await asyncio.gather(*(_poll_one(app, s, if_due=False, turn=turn) for s in sources))
         report = await timers(app, flush=True)
     finally:
         if app.cluster is not None:
@@ -120,6 +128,7 @@ class Daemon:
         self._wake = asyncio.Event()
         self._reload = False
         self._inflight: dict[str, asyncio.Task[PollOutcome | None]] = {}
+        self._turn = asyncio.Lock()  # the polls' turns to ingest (`scheduler.poll`)
         self.app: App | None = None  # the running configuration's app (replaced on reload)
         self.web_port = 0  # where the web inbox listens, once started
 
@@ -203,7 +212,8 @@ class Daemon:
         for name in app.schedule.due(list(enabled), app.clock.now()):
             if name in self._inflight:
                 continue
-            task = asyncio.create_task(_poll_one(app, enabled[name], if_due=True), name=f"poll:{name}")
+            polling = _poll_one(app, enabled[name], if_due=True, turn=self._turn)
+            task = asyncio.create_task(polling, name=f"poll:{name}")
             self._inflight[name] = task
             task.add_done_callback(lambda t, n=name: self._done(n, t))  # type: ignore[misc]
 

@@ -8,6 +8,8 @@ database, so a restart keeps every schedule.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
 from dataclasses import dataclass
@@ -74,8 +76,13 @@ async def poll(
     interval: timedelta,
     max_backoff: timedelta,
     rng: random.Random,
+    turn: asyncio.Lock | None = None,
 ) -> PollOutcome:
-    """Fetch one source once, ingest what it found, and store the next check time. Never raises for a bad source."""
+    """Fetch one source once, ingest what it found, and store the next check time. Never raises for a bad source.
+
+    `turn`, shared by the polls of a round, makes them ingest one at a time, each after what was waiting for the
+    event loop (a tick, the inbox, the answers of other fetches): the pipeline's stages run on the loop, and two
+    polls whose documents were parsed at the same moment would otherwise hold it for both in one go."""
     name = source.name
     state = schedule.state(name)
     try:
@@ -86,8 +93,12 @@ async def poll(
         log.exception("source %s raised an unexpected error", name)
         return _failed(schedule, name, f"internal error: {type(exc).__name__}: {exc}", now, interval, max_backoff, rng)
     info = SourceInfo(name=name, kind=source.kind, brand=source.config.brand)
+    report = IngestReport()
     # Nothing new (a 304, an empty page): nothing for the pipeline to do, not even to read what the owner taught.
-    report = pipeline.ingest(info, result.items, now) if result.items else IngestReport()
+    if result.items:
+        async with turn or contextlib.nullcontext():
+            await asyncio.sleep(0)
+            report = pipeline.ingest(info, result.items, now)
     schedule.record_success(
         name,
         result.state,
