@@ -27,7 +27,7 @@ from tests.apps import write_config
 from tests.browser import horizontal_overflow, shoot
 from tests.factories import NOW, make_mention
 from tests.loopback import LoopbackServer, Reply, Request
-from tests.sources._helpers import json_reply
+from tests.sources._helpers import google_token, json_reply
 from tests.sources._keys import service_account
 from tests.web import Served, free_port, serving, web_section
 
@@ -80,7 +80,7 @@ class Google:
 
 @pytest.fixture
 def google(server: LoopbackServer) -> Google:
-    server.route("/token", json_reply({"access_token": "ya29.token", "expires_in": 3599, "token_type": "Bearer"}))
+    google_token(server)
     server.route(REPLY_PATH, _stored)
     return Google(server)
 

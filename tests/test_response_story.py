@@ -23,7 +23,7 @@ from monitor.storage.events import Events
 from monitor.storage.mentions import Mentions
 from tests.apps import close, cycle, deliver, make_app
 from tests.loopback import LoopbackServer, Reply, Request
-from tests.sources._helpers import json_reply
+from tests.sources._helpers import google_token, json_reply
 from tests.sources._keys import service_account
 from tests.test_replies import form_of
 from tests.web import free_port, serving, web_section
@@ -84,7 +84,7 @@ REVIEW_BODY = {
 def test_saturday_night_review_is_due_monday_answered_once_in_the_promise_and_back_on_thursday(
     tmp_path: Path, server: LoopbackServer
 ) -> None:
-    server.route("/token", json_reply({"access_token": "ya29.token", "expires_in": 3599, "token_type": "Bearer"}))
+    google_token(server)
     server.route(REVIEWS, json_reply(REVIEW_BODY))
     server.route("/phone", body=b"{}")
 

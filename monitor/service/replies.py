@@ -32,9 +32,8 @@ OutcomeKind = Literal["sent", "already", "busy", "refused", "uncertain"]
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: OutcomeKind
+    kind: OutcomeKind  # what the page says is worded there (pages.DONE, and the stored reply's reason)
     reply: Reply
-    message: str  # what the page says, in plain words
 
 
 @dataclass
@@ -80,24 +79,24 @@ class ReplyDesk:
         reply = claim.reply
         if channel is None:
             workflow.replied(self.db, reply, at=None, now=self.clock.now(), where="")
-            return Outcome("sent", reply, "Marked responded; your reply is in the history.")
+            return Outcome("sent", reply)
         try:
             at = await channel.reply(self.http, mention.external_id, reply.text)
         except ReplyRefused as refused:
             workflow.reply_failed(self.db, reply, refused.reason, now=self.clock.now(), for_good=True)
-            return Outcome("refused", reply, refused.reason)
+            return Outcome("refused", reply)
         except ReplyUncertain as unsure:
             workflow.reply_failed(self.db, reply, unsure.reason, now=self.clock.now(), for_good=False)
-            return Outcome("uncertain", reply, f"{unsure.reason} Your reply is kept: press Retry to send it.")
+            return Outcome("uncertain", reply)
         workflow.replied(self.db, reply, at=at, now=self.clock.now(), where=channel.where)
-        return Outcome("sent", reply, f"Reply sent on {channel.where}.")
+        return Outcome("sent", reply)
 
 
 def _not_again(reply: Reply, key: str) -> Outcome:
     if reply.state == "sent" and reply.key == key:  # this very box, sent a moment ago (a double tap, a resent form)
-        return Outcome("sent", reply, "Reply sent.")
+        return Outcome("sent", reply)
     if reply.state == "sent":
-        return Outcome("already", reply, "This mention has been answered; the reply is in the history.")
+        return Outcome("already", reply)
     if reply.state == "uncertain":
-        return Outcome("uncertain", reply, "A reply is waiting to be sent again: press Retry.")
-    return Outcome("busy", reply, "Your reply is being sent.")
+        return Outcome("uncertain", reply)
+    return Outcome("busy", reply)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from monitor.clock import FixedClock
 from sources.http import HttpFetcher
-from tests.loopback import REAL, Reply
+from tests.loopback import REAL, LoopbackServer, Reply
 
 T = TypeVar("T")
 DATA = Path(__file__).parent / "data"
@@ -45,3 +45,8 @@ def data_json(name: str) -> Any:
 
 def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     return Reply(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+def google_token(server: LoopbackServer, access_token: str = "ya29.token") -> None:
+    """The token endpoint a Google owner-API source with `base_url` asks (`{base_url}/token`): grants `access_token`."""
+    server.route("/token", json_reply({"access_token": access_token, "expires_in": 3599, "token_type": "Bearer"}))

@@ -11,7 +11,7 @@ from monitor.errors import CredentialsError
 from monitor.model import SourceState
 from sources.google_business import GoogleBusinessConfig, GoogleBusinessSource, parse
 from tests.loopback import LoopbackServer, Reply
-from tests.sources._helpers import NOW, data_json, json_reply, run
+from tests.sources._helpers import NOW, data_json, google_token, json_reply, run
 from tests.sources._keys import service_account, verify_jwt
 
 REVIEWS = "/v4/accounts/1122334455/locations/998877/reviews"
@@ -41,12 +41,8 @@ def _source(server: LoopbackServer, clock: FixedClock, credentials: str | None =
     return GoogleBusinessSource(config, clock=clock)
 
 
-def _token_route(server: LoopbackServer) -> None:
-    server.route("/token", json_reply({"access_token": "ya29.token", "expires_in": 3599, "token_type": "Bearer"}))
-
-
 def test_service_account_jwt_is_exchanged_for_a_token_and_cached(server: LoopbackServer) -> None:
-    _token_route(server)
+    google_token(server)
     server.route(REVIEWS, json_reply(data_json("google_business_reviews.json")))
     clock = FixedClock(NOW)
     source = _source(server, clock)
@@ -74,7 +70,7 @@ def test_service_account_jwt_is_exchanged_for_a_token_and_cached(server: Loopbac
 
 
 def test_owner_reply_after_first_sight_brings_the_review_back_answered(server: LoopbackServer) -> None:
-    _token_route(server)
+    google_token(server)
     body = data_json("google_business_reviews.json")
     server.route(REVIEWS, json_reply(body))
     source = _source(server, FixedClock(NOW))
@@ -91,7 +87,7 @@ def test_owner_reply_after_first_sight_brings_the_review_back_answered(server: L
 
 
 def test_pages_until_the_mark_and_bounded(server: LoopbackServer) -> None:
-    _token_route(server)
+    google_token(server)
     template = data_json("google_business_reviews.json")["reviews"][0]
     counter = iter(range(100))
 
@@ -125,7 +121,7 @@ def test_rejected_token_and_unreadable_credentials_are_credentials_errors(server
 
 
 def test_revoked_token_is_renewed_once_then_reported(server: LoopbackServer) -> None:
-    _token_route(server)
+    google_token(server)
     server.route(REVIEWS, Reply(401, b'{"error": {"code": 401, "status": "UNAUTHENTICATED"}}'))
     with pytest.raises(CredentialsError):
         run(lambda http: _source(server, FixedClock(NOW)).fetch(http, SourceState()))
@@ -133,7 +129,7 @@ def test_revoked_token_is_renewed_once_then_reported(server: LoopbackServer) -> 
 
 
 def test_authorized_user_credentials_use_the_refresh_token_grant(server: LoopbackServer) -> None:
-    _token_route(server)
+    google_token(server)
     server.route(REVIEWS, json_reply({}))
     user = '{"type": "authorized_user", "client_id": "cid", "client_secret": "cs", "refresh_token": "1//rt"}'
     result = run(lambda http: _source(server, FixedClock(NOW), user).fetch(http, SourceState()))

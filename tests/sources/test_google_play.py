@@ -11,7 +11,7 @@ from monitor.errors import CredentialsError
 from monitor.model import SourceState
 from sources.google_play import GooglePlayConfig, GooglePlaySource, parse, parse_batch
 from tests.loopback import LoopbackServer, Reply
-from tests.sources._helpers import NOW, data_json, json_reply, run
+from tests.sources._helpers import NOW, data_json, google_token, json_reply, run
 from tests.sources._keys import service_account, verify_jwt
 
 REVIEWS = "/androidpublisher/v3/applications/com.acme.coffee/reviews"
@@ -51,7 +51,7 @@ def _source(server: LoopbackServer) -> GooglePlaySource:
 
 
 def _token(server: LoopbackServer) -> None:
-    server.route("/token", json_reply({"access_token": "ya29.play", "expires_in": 3599, "token_type": "Bearer"}))
+    google_token(server, "ya29.play")
 
 
 def test_fetch_exchanges_the_service_account_and_detects_a_new_reply(server: LoopbackServer) -> None:

@@ -23,7 +23,7 @@ from sources.http import HttpFetcher
 from sources.replies import Answerable
 from sources.rss import RSSConfig, RSSSource
 from tests.loopback import LoopbackServer, Reply, Request
-from tests.sources._helpers import NOW, json_reply
+from tests.sources._helpers import NOW, google_token, json_reply
 from tests.sources._keys import ec_pem, service_account, verify_jwt
 
 T = TypeVar("T")
@@ -93,10 +93,6 @@ def appstore(base_url: str) -> AppStoreConnectSource:
     return AppStoreConnectSource(config, clock=FixedClock(NOW))
 
 
-def token_route(server: LoopbackServer) -> None:
-    server.route("/token", json_reply({"access_token": TOKEN, "expires_in": 3599, "token_type": "Bearer"}))
-
-
 def google_error(status: int, reason: str) -> Reply:
     return json_reply({"error": {"code": status, "message": "…", "status": reason}}, status)
 
@@ -156,7 +152,7 @@ def test_the_three_owner_api_kinds_are_answerable_and_say_where_and_how_long() -
 
 
 def test_google_business_puts_the_reply_on_the_review(server: LoopbackServer) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(GBP_REPLY, json_reply({"comment": JA, "updateTime": "2026-11-16T09:00:03.512345678Z"}))
     stored = send(business(server.url()), GBP_REVIEW, JA)
     assert stored == datetime(2026, 11, 16, 9, 0, 3, 512345, tzinfo=UTC)
@@ -173,7 +169,7 @@ def test_google_business_puts_the_reply_on_the_review(server: LoopbackServer) ->
 
 
 def test_google_play_posts_the_reply_to_the_review(server: LoopbackServer) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(
         PLAY_REPLY, json_reply({"result": {"replyText": EN, "lastEdited": {"seconds": "1794823204", "nanos": 5000}}})
     )
@@ -298,7 +294,7 @@ def test_empty_and_oversized_replies_are_refused_before_sending_anything(server:
 def test_a_4xx_is_refused_for_good_with_a_reason_for_the_page(
     server: LoopbackServer, make: Make, review: str, path: str, answer: Reply, reason: str
 ) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(ASC_RESPONSE_OF, apple_error(404, "NOT_FOUND"))
     server.route(path, answer)
     with pytest.raises(ReplyRefused) as refused:
@@ -310,7 +306,7 @@ def test_a_4xx_is_refused_for_good_with_a_reason_for_the_page(
 
 
 def test_a_permission_403_gets_one_fresh_token_then_is_refused(server: LoopbackServer) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(PLAY_REPLY, google_error(403, "PERMISSION_DENIED"))
     with pytest.raises(ReplyRefused) as refused:
         send(play(server.url()), PLAY_REVIEW, EN)
@@ -322,7 +318,7 @@ def test_a_permission_403_gets_one_fresh_token_then_is_refused(server: LoopbackS
 
 
 def test_a_revoked_token_is_renewed_once_and_the_reply_sent_again(server: LoopbackServer) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(GBP_REPLY, [google_error(401, "UNAUTHENTICATED"), json_reply({"comment": EN, "updateTime": None})])
     assert send(business(server.url()), GBP_REVIEW, EN) is None  # stored, time not given
     assert [r.path for r in server.requests] == ["/token", GBP_REPLY, "/token", GBP_REPLY]
@@ -345,7 +341,7 @@ def test_a_token_endpoint_refusal_is_about_credentials_not_the_review(server: Lo
     ],
 )
 def test_a_5xx_is_uncertain(server: LoopbackServer, make: Make, review: str, path: str, answer: Reply) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(ASC_RESPONSE_OF, apple_error(404, "NOT_FOUND"))
     server.route(path, answer)
     with pytest.raises(ReplyUncertain) as uncertain:
@@ -360,7 +356,7 @@ def test_a_5xx_is_uncertain(server: LoopbackServer, make: Make, review: str, pat
 
 
 def test_a_429_is_uncertain_and_says_when_to_come_back(server: LoopbackServer) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(PLAY_REPLY, Reply(429, b"{}", {"Retry-After": "120"}))
     with pytest.raises(ReplyUncertain) as uncertain:
         send(play(server.url()), PLAY_REVIEW, EN)
@@ -368,7 +364,7 @@ def test_a_429_is_uncertain_and_says_when_to_come_back(server: LoopbackServer) -
 
 
 def test_no_answer_in_time_is_uncertain(server: LoopbackServer) -> None:
-    token_route(server)
+    google_token(server, TOKEN)
     server.route(GBP_REPLY, Reply(200, b"{}", stall=30))  # released when the server stops
     with pytest.raises(ReplyUncertain) as uncertain:
         send(business(server.url()), GBP_REVIEW, EN, deadline=0.3)
