@@ -19,13 +19,13 @@ from monitor.config import MAX_REPLY, Config
 from monitor.config import Reply as ReplyConfig
 from monitor.errors import ConfigError
 from monitor.model import Mention
+from monitor.sentiment.text import sentences
 from rules.expressions import Condition, ExpressionError, compile_condition, mention_fields
 
 QUOTE_MAX = 80  # characters of the reviewer's own words a reply quotes
 NAME_MAX = 60
 # When the source gives no name: what a greeting says instead ("Dear customer", "お客様").
 NO_NAME = {"ja": "お客", "": "customer"}
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 _SPACE = re.compile(r"\s+")
 
 
@@ -88,8 +88,8 @@ def _compile(reply: ReplyConfig, config: Config) -> Template:
 
 def quote(text: str) -> str:
     """The first sentence of the reviewer's words, on one line, at most QUOTE_MAX characters (cut at a word)."""
-    flat = _one_line(text, 10 * QUOTE_MAX)
-    first = _SENTENCE_END.split(flat, maxsplit=1)[0].strip()
+    parts = sentences(text[: 10 * QUOTE_MAX])  # the scorer's own sentence ends (English and Japanese, line breaks)
+    first = _one_line(parts[0], 10 * QUOTE_MAX) if parts else ""
     if len(first) <= QUOTE_MAX:
         return first
     cut = first[: QUOTE_MAX - 1]
