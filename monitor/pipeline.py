@@ -30,7 +30,7 @@ from monitor.matching import BrandMatcher, Verdict
 from monitor.model import Item, Mention, Score
 from monitor.normalise import canonical_url, fingerprint
 from monitor.relevance import BrandRelevance
-from monitor.sentiment import Scorer, Target, detect_language
+from monitor.sentiment import Scorer, Target
 from monitor.storage.database import Database
 from monitor.storage.events import Events, NewEvent
 from monitor.storage.mentions import Known, Mentions
@@ -121,7 +121,7 @@ class Pipeline:
         self.scorer = scorer
         self.decide = decide
         self.aspects = aspects or Aspects.packaged()
-        self.relevance = BrandRelevance(matcher, detect=detect_language)
+        self.relevance = BrandRelevance(matcher, detect=scorer.detect)
         self.taught = Relevance(db)
         self._learned_at: int | None = None
         self._targets: dict[str, tuple[tuple[str, ...], Target]] = {}

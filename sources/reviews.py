@@ -19,9 +19,8 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from pydantic import BaseModel, ConfigDict
 
 from monitor.model import FetchResult, Item, SourceState
@@ -33,6 +32,9 @@ from sources.numbers import rating
 from sources.text import html_to_text
 from sources.times import parse_time
 from sources.urls import bare_url, public_page
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
@@ -77,6 +79,9 @@ def parse(body: bytes | str, url: str, selectors: Selectors | None = None) -> tu
 
 def parse_page(body: bytes | str, url: str, selectors: Selectors | None = None, scale: float = 5.0) -> Page:
     """The reviews and the average rating on the page at `url`. Items link to the page without its credentials."""
+    # bs4 (and soupsieve) only where pages are parsed: in the parse workers, not in the daemon that starts them.
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
+
     with warnings.catch_warnings():
         # Untrusted pages are sometimes XHTML or nearly empty; bs4's hints about that are noise here.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)

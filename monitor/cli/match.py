@@ -17,7 +17,7 @@ from monitor.cli.context import Context
 from monitor.config import Config
 from monitor.matching import BrandMatcher
 from monitor.relevance import BrandRelevance
-from monitor.sentiment import detect_language
+from monitor.sentiment import build_scorer
 from monitor.service.parts import open_db
 from monitor.storage.database import is_postgresql
 from monitor.storage.relevance import Relevance
@@ -27,7 +27,9 @@ FIELDS = ("title", "text", "url", "language")
 
 def command(ctx: Context) -> int:
     config = ctx.load()
-    relevance = BrandRelevance(BrandMatcher.from_config(config.brands), detect=detect_language)
+    # The pipeline's language guess (the English backend's recognition first, then the detector), with the light
+    # backend whatever the config's: the transformer backend recognises English by the light one's words.
+    relevance = BrandRelevance(BrandMatcher.from_config(config.brands), detect=build_scorer().detect)
     _learn(config, relevance)
     status = 0
     for number, line in enumerate(sys.stdin, 1):

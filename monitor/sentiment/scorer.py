@@ -10,6 +10,7 @@ from monitor.sentiment.backend import Backend, Polarity
 from monitor.sentiment.english import EnglishBackend
 from monitor.sentiment.japanese import JapaneseBackend
 from monitor.sentiment.language import detect_language
+from monitor.sentiment.lazy import OnFirstUse
 from monitor.sentiment.rating import rated, stars_out_of_five
 from monitor.sentiment.target import VERDICTS, Phrases, Target, Verdict, focus, load_phrases, rest
 from monitor.sentiment.text import bound
@@ -55,6 +56,13 @@ class Scorer:
                     raise ValueError(f"two sentiment backends for language {language!r}")
                 self._backends[language] = backend
 
+    def warm(self) -> None:
+        """Build every backend now rather than on the first text it reads (`build_scorer` defers the light ones):
+        the daemon calls it in a thread at start-up. Asking each whether it recognises an empty text is what builds
+        a deferred one, and costs a built one nothing."""
+        for backend in {id(b): b for b in self._backends.values()}.values():
+            backend.recognises("")
+
     @property
     def languages(self) -> frozenset[str]:
         """The languages that get a score; any other is `unscored`."""
@@ -80,7 +88,7 @@ class Scorer:
         it says, the whole text when it does not name the target. A star rating is about what was reviewed: with
         one, the whole text refines the rating and `target` is not used."""
         bounded = bound(text or "")
-        lang = language.lower() if language else self._detect(bounded)
+        lang = language.lower() if language else self.detect(bounded)
         wanted = _target(target)
         if rating is not None or wanted is None:
             polarity = self._polarity(bounded, lang)
@@ -136,9 +144,11 @@ class Scorer:
             return Polarity(negative=strength, neutral=1.0 - strength, positive=0.0)
         return Polarity(negative=0.0, neutral=1.0 - strength, positive=strength)
 
-    def _detect(self, text: str) -> str | None:
+    def detect(self, text: str) -> str | None:
         """The language of a text with no hint: English when the English backend recognises it (before, and
-        cheaper than, a statistical detector that is unreliable on short posts), else the detector's verdict."""
+        cheaper than, a statistical detector that is unreliable on short posts), else the detector's verdict. The
+        detector's model (py3langid, 74 MiB) is loaded only when a text is neither in a script that names its
+        language nor recognisably English: an English-speaking owner's daemon never loads it."""
         english = self._backends.get("en")
         if english is not None and english.recognises(text):
             return "en"
@@ -164,7 +174,8 @@ def build_scorer(
     positive_threshold: float | None = None,
 ) -> Scorer:
     """The scorer: English (VADER + trained model; with `backend="transformer"` also a sentence model, which needs
-    the `transformer` extra) and Japanese (lexicon + trained model) backends."""
+    the `transformer` extra) and Japanese (lexicon + trained model) backends. The light ones are built on first use
+    (monitor/sentiment/lazy.py); the transformer at once."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown sentiment backend {backend!r} (known: {', '.join(BACKENDS)})")
     defaults = ScorerConfig()
@@ -172,9 +183,12 @@ def build_scorer(
         negative_threshold=defaults.negative_threshold if negative_threshold is None else negative_threshold,
         positive_threshold=defaults.positive_threshold if positive_threshold is None else positive_threshold,
     )
-    light = EnglishBackend.packaged()
-    english = TransformerEnglishBackend.packaged(light) if backend == "transformer" else light
-    return Scorer([english, JapaneseBackend.packaged()], config)
+    english: Backend
+    if backend == "transformer":  # built now: a missing extra or model file stops the start, not the first mention
+        english = TransformerEnglishBackend.packaged(EnglishBackend.packaged())
+    else:
+        english = OnFirstUse(EnglishBackend.languages, EnglishBackend.packaged)
+    return Scorer([english, OnFirstUse(JapaneseBackend.languages, JapaneseBackend.packaged)], config)
 
 
 def _target(value: str | Sequence[str] | Target | None) -> Target | None:

@@ -129,6 +129,7 @@ class Daemon:
         self._reload = False
         self._inflight: dict[str, asyncio.Task[PollOutcome | None]] = {}
         self._turn = asyncio.Lock()  # the polls' turns to ingest (`scheduler.poll`)
+        self._background: set[asyncio.Task[None]] = set()  # work of the daemon's own, kept until done
         self.app: App | None = None  # the running configuration's app (replaced on reload)
         self.web_port = 0  # where the web inbox listens, once started
 
@@ -169,6 +170,7 @@ class Daemon:
             app.db.location,
         )
         self.notifier.ready(f"watching {len(app.checked.sources)} sources")
+        self._warm(app)
         if app.cluster is not None:
             app.cluster.join(self.clock.now())
         try:
@@ -276,7 +278,20 @@ class Daemon:
             describe(old, config),
         )
         self.notifier.ready(f"watching {len(checked.sources)} sources")
+        self._warm(new)
         return new
+
+    def _warm(self, app: App) -> None:
+        """Build the scorer's models in a thread while the first polls fetch (they are built on first use
+        otherwise, and the first new mention would wait for them on the event loop)."""
+        task = asyncio.create_task(asyncio.to_thread(app.scorer.warm), name="warm the scorer")
+        self._background.add(task)
+        task.add_done_callback(self._warmed)
+
+    def _warmed(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not build the sentiment models: %s", task.exception())
 
     async def _serve_web(self, app: App) -> WebServer | None:
         """The web inbox, when [web] is configured. Kept across reloads: it asks for the current app's site."""

@@ -26,6 +26,7 @@ from monitor.config import Config, parse_config
 from monitor.matching import BrandMatcher
 from monitor.model import Item, Score
 from monitor.pipeline import Pipeline, SourceInfo
+from monitor.sentiment import detect_language
 from monitor.service.app import source_configs
 from monitor.storage import Database, open_database
 from monitor.storage.events import Events
@@ -63,6 +64,12 @@ class StarScorer:
         stars = rating / (rating_scale or 5.0) * 5.0
         label = "negative" if stars <= 2 else ("positive" if stars >= 4 else "neutral")
         return Score((stars - 3.0) / 2.0, label, language or "fr")
+
+    def detect(self, text: str) -> str | None:
+        return detect_language(text)
+
+    def warm(self) -> None:
+        """Nothing to build."""
 
 
 def config_for(tmp: Path, *, schedule: str = "mon 08:00", zone: str = "Asia/Tokyo", **digest: Any) -> Config:

@@ -438,6 +438,7 @@ def _poll_all(cases: list[Case], folder: Path, *, deadline: str, max_body: int) 
         cycle(warm)
         close(warm)
         app = make_app(folder, body + good, FixedClock(NOW), header)
+        app.scorer.warm()  # its models, built at the daemon's start (in a thread): not what the strangers cost
         records = _Records()
         logging.getLogger().addHandler(records)
         tracemalloc.start()
