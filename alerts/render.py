@@ -133,6 +133,10 @@ BODY_TEMPLATES: dict[Channel, str] = {
     "webhook": "alert.chat.txt",
 }
 HTML_MAX = 1_000_000  # characters of an e-mail's HTML; a longer override is replaced by the shipped template
+# Gmail clips a message whose HTML is over 102 KB: the rest (the last cards, the "+N more" line, the footer) hides
+# behind "View entire message". An e-mail lists as many cards as keep its HTML within this many UTF-8 bytes (with
+# room for what the mail library adds); the others are counted in its "+N more" line.
+EMAIL_HTML_BYTES = 90_000
 
 
 def channel_for_url(apprise_url: str) -> Channel:
@@ -470,8 +474,19 @@ def render(
 
     template = BODY_TEMPLATES[name]
 
-    def body_at(shown: int, excerpt: int) -> str:
-        return _tidy(loader.render(template, context(shown, excerpt, esc, base), _no_text))
+    html_base = {**common, "summary": _html_value(summary), "subject": _html_value(title)}
+
+    @functools.cache
+    def html_at(shown: int, excerpt: int) -> str:
+        return loader.render(HTML_TEMPLATE, context(max(shown, 1), excerpt, _html_value, html_base), _no_html)
+
+    def body_at(shown: int, excerpt: int) -> str | None:
+        body = _tidy(loader.render(template, context(shown, excerpt, esc, base), _no_text))
+        if len(body) > form.body_max:
+            return None
+        if name == "email" and len(html_at(shown, excerpt).encode("utf-8", "surrogatepass")) > EMAIL_HTML_BYTES:
+            return None
+        return body
 
     shown, excerpt, body = _pack(len(items), form, body_at)
     if not shown and loader.overridden(template):
@@ -483,9 +498,7 @@ def render(
         body = _last_resort(facts(0, 0), len(items), form, esc)
     if name != "email":
         return Message(title, body)
-    html_base = {**common, "summary": _html_value(summary), "subject": _html_value(title)}
-    html = loader.render(HTML_TEMPLATE, context(max(shown, 1), excerpt, _html_value, html_base), _no_html)
-    return Message(title, body, html)
+    return Message(title, body, html_at(shown, excerpt))
 
 
 # What makes an override's output unusable (a destination refuses an empty message: the alert would be lost).
@@ -503,13 +516,13 @@ def _no_html(text: str) -> str:
     return _no_text(text)
 
 
-def _pack(count: int, form: _Form, body_at: Callable[[int, int], str]) -> tuple[int, int, str]:
-    """The most mentions (then the longest excerpt) whose whole body fits the form: (shown, excerpt, body), from
-    `body_at(shown, excerpt)`. (0, 0, "") when not even one mention fits."""
+def _pack(count: int, form: _Form, body_at: Callable[[int, int], str | None]) -> tuple[int, int, str]:
+    """The most mentions (then the longest excerpt) whose message fits the form: (shown, excerpt, body), from
+    `body_at(shown, excerpt)` (None: does not fit). (0, 0, "") when not even one mention fits."""
     best: tuple[int, int, str] = (0, 0, "")
     most = min(count, form.items_max)
     for excerpt in dict.fromkeys((form.excerpt, form.excerpt // 2, 20, 0)):
-        shown, body = _most_that_fit(most, excerpt, form.body_max, body_at)
+        shown, body = _most_that_fit(most, excerpt, body_at)
         if shown > best[0]:
             best = (shown, excerpt, body)
         if best[0] == most:
@@ -517,16 +530,16 @@ def _pack(count: int, form: _Form, body_at: Callable[[int, int], str]) -> tuple[
     return best
 
 
-def _most_that_fit(most: int, excerpt: int, budget: int, body_at: Callable[[int, int], str]) -> tuple[int, str]:
-    """The largest n in 1..most whose body fits `budget` (a body grows with n), found in few renders."""
+def _most_that_fit(most: int, excerpt: int, body_at: Callable[[int, int], str | None]) -> tuple[int, str]:
+    """The largest n in 1..most whose message fits (a message grows with n), found in few renders."""
     whole = body_at(most, excerpt)
-    if len(whole) <= budget:
+    if whole is not None:
         return most, whole
     low, low_body, high = 0, "", most  # low fits (0: nothing yet), high does not
     while high - low > 1:
         middle = (low + high) // 2
         text = body_at(middle, excerpt)
-        if len(text) <= budget:
+        if text is not None:
             low, low_body = middle, text
         else:
             high = middle
