@@ -230,11 +230,14 @@ class Daemon:
             log.error("poll of %s crashed: %r", name, task.exception())
 
     async def _sleep(self, app: App) -> None:
+        """Until the next tick, or sooner when a source's poll or an alert's group_wait (or retry) comes due first:
+        a burst's grouped message goes when its wait ends, not up to a tick later."""
         enabled = [s.name for s in app.checked.sources if s.config.enabled]
-        next_due = app.schedule.next_due_at(enabled)
+        now = app.clock.now()
         delay = TICK
-        if next_due is not None:
-            delay = min(delay, max(0.5, (next_due - app.clock.now()).total_seconds()))
+        for due in (app.schedule.next_due_at(enabled), app.deliverer.outbox.next_due_at(now)):
+            if due is not None:
+                delay = min(delay, max(0.5, (due - now).total_seconds()))
         await self._pause(delay)
 
     async def _pause(self, delay: float) -> None:

@@ -234,6 +234,14 @@ class Outbox:
             )
         return [r["destination"] for r in rows]
 
+    def next_due_at(self, now: datetime) -> datetime | None:
+        """When the next pending row that is not yet due becomes due (its group_wait or retry ends): the daemon
+        wakes then instead of at its next tick. Rows due already are the tick's (a destination backing off)."""
+        rows = self.db.query(
+            "SELECT MIN(due_at) AS due FROM outbox WHERE state = 'pending' AND due_at > ?", (to_db(now),)
+        )
+        return from_db(rows[0]["due"]) if rows and rows[0]["due"] is not None else None
+
     def pending(self, destination: str) -> list[OutboxRow]:
         rows = self.db.query(
             "SELECT * FROM outbox WHERE state = 'pending' AND destination = ? ORDER BY id", (destination,)

@@ -87,6 +87,19 @@ def test_due_pending_rows_by_destination(db: Database) -> None:
     assert [r.id for r in outbox.pending("c")] == [later]
 
 
+def test_the_daemon_knows_when_the_next_grouped_alert_is_due(db: Database) -> None:
+    """It wakes then (monitor/service/daemon.py `_sleep`), not up to a tick later; a row due already is the tick's."""
+    outbox = Outbox(db)
+    assert outbox.next_due_at(NOW) is None
+    queue(outbox, "now", "a")  # due already (a destination backing off): not a reason to wake sooner
+    assert outbox.next_due_at(NOW) is None
+    queue(outbox, "burst", "b", due_at=NOW + timedelta(seconds=30))  # its group_wait ends then
+    queue(outbox, "retry", "c", due_at=NOW + timedelta(minutes=5))
+    assert outbox.next_due_at(NOW) == NOW + timedelta(seconds=30)
+    outbox.mark_cancelled([outbox.find("burst").id], "answered meanwhile")  # type: ignore[union-attr]
+    assert outbox.next_due_at(NOW) == NOW + timedelta(minutes=5)
+
+
 def test_a_row_goes_from_pending_to_sent_once(db: Database) -> None:
     outbox = Outbox(db)
     ids = [queue(outbox, "1"), queue(outbox, "2")]
