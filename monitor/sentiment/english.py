@@ -11,7 +11,6 @@ scored sentence by sentence, and its worst sentence counts at full weight.
 
 from __future__ import annotations
 
-import math
 import re
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -28,9 +27,6 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 WORST_SENTENCE_FROM = 4
 FURIOUS_COMPOUND = -0.6
 FURIOUS_NEGATIVE = 0.6
-# A complaint phrase ("stopped working", "waited forty minutes", "refund") is rare in the training data, so the model
-# alone under-weights it: each hit (at most two) multiplies the odds of "negative" by e^COMPLAINT_BOOST.
-COMPLAINT_BOOST = 0.75
 WHOLE_TEXT_VADER_CHARS = 1_000
 # A text whose words are at least this share known English (the model's vocabulary and VADER's lexicon) is read as
 # English, whatever a language detector says about it: detectors call short English posts Occitan, Swahili or
@@ -138,15 +134,4 @@ class EnglishBackend:
     def _probabilities(self, text: str, compounds: list[float], whole: float) -> Polarity:
         feats = self.combine_features(text, compounds, whole)
         neg, neu, pos = self._model.probabilities(feats)
-        return with_complaints(Polarity(negative=neg, neutral=neu, positive=pos), feats.get("c:complaint", 0.0))
-
-
-def with_complaints(polarity: Polarity, hits: float) -> Polarity:
-    """`polarity` with the odds of "negative" multiplied by e^COMPLAINT_BOOST for each complaint phrase (at most
-    two) the text holds."""
-    hits = min(2.0, hits)
-    if not hits:
-        return polarity
-    neg = polarity.negative * math.exp(COMPLAINT_BOOST * hits)
-    total = neg + polarity.neutral + polarity.positive
-    return Polarity(negative=neg / total, neutral=polarity.neutral / total, positive=polarity.positive / total)
+        return Polarity(negative=neg, neutral=neu, positive=pos)

@@ -21,9 +21,9 @@ from importlib import resources
 from pathlib import Path
 
 from monitor.sentiment.backend import Polarity
-from monitor.sentiment.en_features import STYLE_MARKS, VADER_SCALE, complaint_hits, plain_idioms, style
+from monitor.sentiment.en_features import STYLE_MARKS, VADER_SCALE, plain_idioms, style
 from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder, load_adapter
-from monitor.sentiment.english import EnglishBackend, with_complaints
+from monitor.sentiment.english import EnglishBackend
 from monitor.sentiment.linear import LinearModel, ModelFileError, load_packaged_json
 
 MODEL_FILE = "en_transformer.json.gz"
@@ -127,6 +127,4 @@ class TransformerEnglishBackend:
         marks = style(text)
         head = self.head_probabilities(text, marks, light)
         neg, neu, pos = self._stack.probabilities(stack_features(marks, light, head))
-        # As in the light backend, a complaint phrase ("never going back", "waited forty minutes") counts for more
-        # than its few training rows taught either model: the stacker alone let the head's "neutral" outvote it.
-        return with_complaints(Polarity(negative=neg, neutral=neu, positive=pos), complaint_hits(text))
+        return Polarity(negative=neg, neutral=neu, positive=pos)
