@@ -519,22 +519,28 @@ def _no_html(text: str) -> str:
 def _pack(count: int, form: _Form, body_at: Callable[[int, int], str | None]) -> tuple[int, int, str]:
     """The most mentions (then the longest excerpt) whose message fits the form: (shown, excerpt, body), from
     `body_at(shown, excerpt)` (None: does not fit). (0, 0, "") when not even one mention fits."""
-    best: tuple[int, int, str] = (0, 0, "")
     most = min(count, form.items_max)
-    for excerpt in dict.fromkeys((form.excerpt, form.excerpt // 2, 20, 0)):
-        shown, body = _most_that_fit(most, excerpt, body_at)
+    excerpts = tuple(dict.fromkeys((form.excerpt, form.excerpt // 2, 20, 0)))
+    return _best(most, excerpts, body_at)
+
+
+def _best(most: int, excerpts: tuple[int, ...], body_at: Callable[[int, int], str | None]) -> tuple[int, int, str]:
+    """`_pack` among these excerpt lengths (longest first)."""
+    for excerpt in excerpts:  # every mention, with the longest excerpt that lets them all fit: a render each
+        whole = body_at(most, excerpt)
+        if whole is not None:
+            return most, excerpt, whole
+    best: tuple[int, int, str] = (0, 0, "")
+    for excerpt in excerpts:  # not all of them fit: the most that do, at each excerpt length
+        shown, body = _most_below(most, excerpt, body_at)
         if shown > best[0]:
             best = (shown, excerpt, body)
-        if best[0] == most:
-            break
     return best
 
 
-def _most_that_fit(most: int, excerpt: int, body_at: Callable[[int, int], str | None]) -> tuple[int, str]:
-    """The largest n in 1..most whose message fits (a message grows with n), found in few renders."""
-    whole = body_at(most, excerpt)
-    if whole is not None:
-        return most, whole
+def _most_below(most: int, excerpt: int, body_at: Callable[[int, int], str | None]) -> tuple[int, str]:
+    """The largest n below `most` (which does not fit) whose message fits (a message grows with n), found in few
+    renders; (0, "") when not even one does."""
     low, low_body, high = 0, "", most  # low fits (0: nothing yet), high does not
     while high - low > 1:
         middle = (low + high) // 2

@@ -15,9 +15,9 @@ or of our sentiment reaches on the corpus as it is, a ceiling that no choice of 
 from __future__ import annotations
 
 import numpy as np
-from sentiment_data import EN_CORPORA, english_rows
+from sentiment_data import EN_CORPORA
 from threadpoolctl import threadpool_limits
-from train_sentiment import EnglishData, StageOneC, arguments, composed_rows, heldout_english
+from train_sentiment import StageOneC, arguments, heldout_english, shipped_english_data
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 RESAMPLES = 2_000
@@ -50,7 +50,7 @@ def interval(values: np.ndarray) -> str:
 def main() -> int:
     shipped = arguments([])  # the settings the shipped light model was trained with
     with threadpool_limits(limits=1):
-        data = EnglishData(english_rows(), composed_rows(english_rows()))
+        data = shipped_english_data()
         c = StageOneC(words=shipped.english_c, valences=shipped.valence_c)
         scores = heldout_english(data, c, shipped.combine_c, shipped.negative_weight)
     vader = SentimentIntensityAnalyzer()

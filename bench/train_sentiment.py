@@ -260,8 +260,14 @@ def composed_rows(rows: Sequence[Row], per_example: int = COMPOSED_PER_EXAMPLE) 
     return out
 
 
+def shipped_english_data() -> EnglishData:
+    """The corpora's rows and the complaints composed from them: what the shipped light backend is trained on."""
+    rows = english_rows()
+    return EnglishData(rows, composed_rows(rows))
+
+
 def train_english(c: StageOneC, c_combine: float, neg_weight: float) -> dict[str, Any]:
-    data = EnglishData(english_rows(), composed_rows(english_rows()))
+    data = shipped_english_data()
     rows = data.rows
     predicted = [s.label for s in heldout_english(data, c, c_combine, neg_weight)]
     heldout: dict[str, Any] = {}
@@ -313,7 +319,7 @@ def train_transformer(c: StageOneC, c_combine: float, neg_weight: float, t: Tuni
     from monitor.sentiment.encoder import DIMENSIONS, SentenceEncoder, load_tokenizer, model_sha256
     from monitor.sentiment.transformer import ADAPTER_FILE, CLASSES, EXTRAS, TransformerEnglishBackend, stack_features
 
-    data = EnglishData(english_rows(), composed_rows(english_rows()))  # the light backend as shipped
+    data = shipped_english_data()  # the light backend as shipped
     rows = data.rows
     texts = [plain_idioms(bound(r.text)) for r in rows]  # as TransformerEnglishBackend.polarity reads them
     marks = [style(text) for text in texts]

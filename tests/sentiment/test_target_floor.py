@@ -11,29 +11,16 @@ R 0.623 F1 0.582, 30.3%.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
-
 from monitor.sentiment import Scorer
-from tests.loopback import ROOT
+from tests.sentiment.bench_modules import bench_module
 
 PRECISION_FLOOR = 0.53
 F1_FLOOR = 0.57
 CROSSFIRE_CEILING = 0.33
 
 
-def _bench_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_negative_about_the_target_stays_above_its_floor(scorer: Scorer) -> None:
-    data = _bench_module("target_data")
+    data = bench_module("target_data")
     figures = data.measure(lambda r: scorer.score(r.sentence, target=r.target).label)["all"]
     assert figures.n > 12_000 and figures.crossfire_n > 400
     assert figures.precision >= PRECISION_FLOOR, figures.line()

@@ -14,17 +14,14 @@ Two kinds of figure, as `python bench/eval_sentiment.py` prints them:
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import sys
 from importlib import resources
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from monitor.sentiment import Scorer
-from tests.loopback import ROOT
+from tests.sentiment.bench_modules import bench_module
 
 VADER_NYT_MACRO_F1 = 0.566
 IN_SAMPLE_F1_FLOOR = {
@@ -34,15 +31,6 @@ IN_SAMPLE_F1_FLOOR = {
     "tweets": 0.90,
 }
 JAPANESE_F1_FLOOR = 0.92
-
-
-def _bench_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _stored(model_file: str) -> dict[str, Any]:
@@ -62,14 +50,14 @@ def test_the_shipped_english_models_met_the_targets_on_rows_they_never_saw(model
 
 @pytest.mark.parametrize("corpus", sorted(IN_SAMPLE_F1_FLOOR))
 def test_the_scorer_reads_the_corpora_as_well_as_it_did(scorer: Scorer, corpus: str) -> None:
-    data = _bench_module("sentiment_data")
+    data = bench_module("sentiment_data")
     rows = [r for r in data.english_rows() if r.corpus == corpus]
     found = data.figures([r.gold for r in rows], [scorer.score(r.text).label for r in rows])
     assert found.f1 >= IN_SAMPLE_F1_FLOOR[corpus], found.line()
 
 
 def test_the_scorer_reads_japanese_as_well_as_it_did(scorer: Scorer) -> None:
-    data = _bench_module("sentiment_data")
+    data = bench_module("sentiment_data")
     rows = data.japanese_rows()
     found = data.figures([r.gold for r in rows], [scorer.score(r.text).label for r in rows], ("negative", "positive"))
     assert found.f1 >= JAPANESE_F1_FLOOR, found.line()
