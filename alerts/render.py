@@ -55,7 +55,8 @@ a typo.
 
 Forms: SMS is one short body (no title, at most 320 characters); push has a short title and body; Slack is mrkdwn
 that fits one section block; chat fits Discord's 2,000 characters. Mentions that do not fit are counted ("+N
-more") with the command that lists them; excerpts get shorter first when that lets more mentions be shown.
+more") with the command that lists them; excerpts get shorter first when that lets more mentions be shown (an
+e-mail's down to half their length: a card without the customer's words is no use).
 """
 
 from __future__ import annotations
@@ -177,6 +178,9 @@ class _Form:
     items_max: int
     excerpt: int  # characters of the mention's text shown per item
     field: int  # characters of brand, source, author, rule
+    # Excerpts are not cut below this to show more mentions (only when not even one fits): fewer cards that say what
+    # the customer wrote, the rest counted, rather than many that say nothing.
+    keep_excerpt: int = 0
 
 
 _FORMS: dict[Channel, _Form] = {
@@ -188,7 +192,7 @@ _FORMS: dict[Channel, _Form] = {
     "chat": _Form(title_max=200, body_max=1900, items_max=10, excerpt=200, field=60),
     "webhook": _Form(title_max=200, body_max=16000, items_max=50, excerpt=500, field=80),
     # A card's words stay short enough for its button to show on a phone without scrolling; the inbox has the rest.
-    "email": _Form(title_max=150, body_max=200_000, items_max=100, excerpt=300, field=80),
+    "email": _Form(title_max=150, body_max=200_000, items_max=100, excerpt=300, field=80, keep_excerpt=150),
 }
 
 # Makes the signed, expiring link to a mention's page in the web inbox (from its id), when the daemon serves one.
@@ -521,7 +525,9 @@ def _pack(count: int, form: _Form, body_at: Callable[[int, int], str | None]) ->
     `body_at(shown, excerpt)` (None: does not fit). (0, 0, "") when not even one mention fits."""
     most = min(count, form.items_max)
     excerpts = tuple(dict.fromkeys((form.excerpt, form.excerpt // 2, 20, 0)))
-    return _best(most, excerpts, body_at)
+    kept = tuple(e for e in excerpts if e >= form.keep_excerpt)
+    best = _best(most, kept, body_at)
+    return best if best[0] or kept == excerpts else _best(most, excerpts, body_at)
 
 
 def _best(most: int, excerpts: tuple[int, ...], body_at: Callable[[int, int], str | None]) -> tuple[int, int, str]:

@@ -151,10 +151,12 @@ def test_a_burst_reaches_email_and_webhook_at_once_in_a_few_grouped_messages(
     assert sorted(accounted(app, "owner_email", emails(mail), ACK)) == ids  # each mention once, in one e-mail
     assert sorted(accounted(app, "team_hook", hook.posts, NUMBER)) == ids
     # Gmail hides whatever comes after 102 KB of HTML behind "View entire message": the last cards and the line
-    # that says how to list the rest. These 100 cards were 102.7 KB with 300-character excerpts; they now come with
-    # shorter ones (then fewer cards, the rest counted in "+N more", if even that is not enough).
+    # that says how to list the rest. These 100 cards were 102.7 KB with 300-character excerpts; each e-mail now
+    # shows the cards that fit with at least half-length excerpts, each quoting the customer, and counts the rest.
     sizes = [len(m.body.encode()) for m in emails(mail)]
     assert all(size <= 102_000 for size in sizes), sizes
+    for message in emails(mail):
+        assert MORE.search(message.body) and message.body.count("“Acme Coffee app:") == len(ACK.findall(message.body))
     keys = [m.key for m in emails(mail)] + [p.key for p in hook.posts]
     assert len(set(keys)) == len(keys) and all(k.startswith("mm-") for k in keys)  # no message sent twice
     assert mail.subjects() == ["100 positive posts about Acme Coffee on the web"] * 3  # what each holds, at a glance
