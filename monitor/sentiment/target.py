@@ -232,29 +232,33 @@ def _clauses(sentence: str, language: str) -> list[str]:
 def _pieces(clause: str, language: str) -> list[str]:
     """A clause cut where a piece with a subject of its own starts (English; a Japanese clause is one piece). A piece
     without a subject ("not great", "and was cold") goes with the one before it; a bare noun phrase ("the mouse pad"
-    of "the mouse pad and buttons are the worst") with the one after it."""
+    of "the mouse pad and buttons are the worst") with the one after it. A piece is the writer's own text from its
+    first word to its last, separators between its parts included: "no better or worse", not "no better, or worse"."""
     if language == "ja":
         return [clause]
-    pieces: list[str] = []
-    pending = ""
-    for raw in _EN_PIECE.split(clause):
-        piece = raw.strip()
-        if not piece:
+    spans: list[tuple[int, int]] = []  # each piece's start and end in `clause`
+    pending: int | None = None  # where a bare noun phrase waiting for its predicate starts
+    last = 0
+    for start, end in [*((m.start(), m.end()) for m in _EN_PIECE.finditer(clause)), (len(clause), len(clause))]:
+        raw, last = (last, start), end
+        text = clause[raw[0] : raw[1]]
+        if not text.strip():
             continue
-        if pending:
-            piece, pending = f"{pending} {piece}", ""
+        begin = raw[0] if pending is None else pending
+        piece = clause[begin : raw[1]].strip()
+        pending = None
         if _BARE.match(piece):
-            pending = piece
-        elif pieces and not _EN_SUBJECT.match(piece):
-            pieces[-1] = f"{pieces[-1]}, {piece}"
+            pending = begin
+        elif spans and not _EN_SUBJECT.match(piece):
+            spans[-1] = (spans[-1][0], raw[1])
         else:
-            pieces.append(piece)
-    if pending:
-        if pieces:
-            pieces[-1] = f"{pieces[-1]}, {pending}"
+            spans.append((begin, raw[1]))
+    if pending is not None:
+        if spans:
+            spans[-1] = (spans[-1][0], len(clause))
         else:
-            pieces.append(pending)
-    return pieces
+            spans.append((pending, len(clause)))
+    return [clause[a:b].strip() for a, b in spans]
 
 
 def _refers_back(text: str, language: str, target: Target, phrases: Phrases) -> bool:

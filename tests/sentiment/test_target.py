@@ -58,6 +58,21 @@ def test_naming_the_target_alone_says_nothing_so_the_whole_text_is_read(scorer: 
     assert scorer.score(text, target="Anker").label == scorer.score(text).label
 
 
+def test_what_is_read_about_the_target_is_the_writers_own_text() -> None:
+    # Pieces of a clause used to be glued back with commas of our own ("no better, or worse", "working, 3 months of
+    # use"), which changes what VADER and the model read.
+    for text, target in [
+        ("Decor is loud, but the food is no better or worse than a lot of other places in NY.", "food"),
+        (
+            "After replacing the hard drive the battery stopped working (3 months of use) which was frustrating.",
+            "battery",
+        ),
+    ]:
+        parts = focus(text, Target.of(target), "en", load_phrases())
+        assert parts is not None
+        assert all(part.text in text for part in parts), parts
+
+
 def test_a_star_rating_is_about_what_was_reviewed_so_the_target_is_not_used(scorer: Scorer) -> None:
     text = "My other charger broke and I'm heartbroken, but this Anker one is fine."
     assert scorer.score(text, rating=1, target="Anker") == scorer.score(text, rating=1)
