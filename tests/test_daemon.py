@@ -15,10 +15,10 @@ import pytest
 
 from monitor.storage.database import open_database
 from monitor.storage.mentions import Mentions
+from tests.daemon_log import WAIT, LogReader
 from tests.loopback import REAL, ROOT, LoopbackServer
 
 FEED = (REAL / "google_alerts" / "feedjira_google_alerts_atom_slack_2019.xml").read_bytes()
-WAIT = 60  # seconds: an upper bound on waiting for an event, never a sleep
 
 
 def config_text(url: str) -> str:
@@ -48,23 +48,18 @@ class Daemon:
             text=True,
             env={**os.environ, **(env or {})},
         )
-        self.lines: list[str] = []
+        self.log = LogReader(self.proc)
 
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.log.text()  # the reader has seen the pipe's end
         if self.proc.stderr is not None:
             self.proc.stderr.close()
 
     def wait_for(self, needle: str) -> str:
-        """Read the log until a line holds `needle` (blocking reads: no sleeping)."""
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-            if needle in line:
-                return line
-        raise AssertionError(f"{needle!r} never logged; log was:\n{''.join(self.lines)}")
+        return self.log.wait_for(needle)
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,10 +40,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from tests.daemon_log import WAIT, LogReader
 from tests.loopback import ROOT, LoopbackServer, Reply, Request
 from tests.mailserver import MailServer, free_port
-
-WAIT = 60.0  # seconds: an upper bound on waiting for an event, never a sleep
 
 # Every marker differs from its percent-encoded form, so both are searched for meaningfully.
 FEED_TOKEN = "FeedTok!Mk1-7b3c"
@@ -353,33 +351,6 @@ class Sweep:
     listed: list[dict[str, Any]] = field(default_factory=list)  # `mentions list --json`
     mention_ids: list[int] = field(default_factory=list)
     page_link: str = ""
-
-
-class LogReader:
-    """A daemon's stderr, read on a thread, so the test can wait for a line (no sleeping) and keep every line."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
-        self._thread.start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
-
-    def wait_for(self, needle: str, after: int = 0) -> int:
-        with self._changed:
-            if not self._changed.wait_for(lambda: any(needle in x for x in self.lines[after:]), WAIT):
-                raise AssertionError(f"{needle!r} never logged; log was:\n{''.join(self.lines)}")
-            return len(self.lines)
-
-    def text(self) -> str:
-        self._thread.join(WAIT)
-        return "".join(self.lines)
 
 
 def cli(sweep: Sweep, env: dict[str, str], *args: str, stdin: str = "", expect: int | None = 0) -> str:
