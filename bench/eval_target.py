@@ -12,6 +12,10 @@ whole text (what the scorer did before targets existed) and with `target=` the r
 and over all: precision, recall and F1 of "negative about the target" (gold -1 against label "negative"), and the
 share of "negative" on targets that are not negative while another target of the same sentence is (the scorer paging
 the owner for someone else's complaint: "The food was great but the service was awful", target "food").
+
+Last, the same figures on the sentences whose targets all carry one label (10,759 of 12,171: every tweet, and the
+reviews' sentences without a conflict). There the whole text is the right reading, so its whole-text F1 is the most
+that reading the target's own parts could reach with this backend; the rest is the backend's reading of the words.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from target_data import CORPORA, measure
+from target_data import CORPORA, Record, agreeing_rows, measure, records, target_figures
 
 from monitor.sentiment import build_scorer
 
@@ -39,6 +43,18 @@ def main() -> int:
         print(f"  {corpus} (n={w.n}, negatives={w.negatives}, another's negative={w.crossfire_n})")
         print(f"    whole text   {w.line()}")
         print(f"    toward it    {t.line()}")
+    print("  sentences whose targets all share one label (whole text is the right reading there):")
+    every: list[Record] = []
+    for corpus in CORPORA:
+        rows = records(corpus)
+        every += [rows[i] for i in agreeing_rows(rows)]
+    readings = {
+        "whole text  ": [scorer.score(r.sentence).label for r in every],
+        "toward it   ": [scorer.score(r.sentence, target=r.target).label for r in every],
+    }
+    for name, predicted in readings.items():
+        figures = target_figures(every, predicted)
+        print(f"    {name} n={figures.n}: neg P {figures.precision:.3f} R {figures.recall:.3f} F1 {figures.f1:.3f}")
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -97,6 +97,16 @@ def crossfire_rows(rows: Sequence[Record]) -> list[int]:
     ]
 
 
+def agreeing_rows(rows: Sequence[Record]) -> list[int]:
+    """Indices of the records whose sentence gives every one of its targets the same label (most hold one target).
+    There the whole text is the right reading, so the whole-text figures on them bound what any focus on the target
+    can reach with the same backend: focus can only mend the other sentences."""
+    labels: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        labels[_same_sentence(r.sentence)].add(r.gold)
+    return [i for i, r in enumerate(rows) if len(labels[_same_sentence(r.sentence)]) == 1]
+
+
 def target_figures(rows: Sequence[Record], predicted: Sequence[str]) -> TargetFigures:
     tp = sum(1 for r, p in zip(rows, predicted, strict=True) if r.gold == "negative" and p == "negative")
     n_pred = sum(1 for p in predicted if p == "negative")
