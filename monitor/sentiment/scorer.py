@@ -108,6 +108,11 @@ class Scorer:
         parts = focus(text, target, language, self._phrases)
         if parts is None or backend is None:
             return self._polarity(text, language)
+        parts = tuple(p for p in parts if p.verdict != "aside")
+        if not parts:
+            # The target is named only in passing, in clauses about something else ("the mouse pointer was jumping
+            # all over the screen").
+            return Polarity(negative=0.0, neutral=1.0, positive=0.0)
         if not any(backend.opinionated(p.text) for p in parts) and backend.opinionated(rest(text, parts)):
             # What is said of the target holds no opinion, and the rest of the text does: the opinion is about
             # something else ("My old charger died and I'm heartbroken... is Anker any good?").

@@ -124,15 +124,16 @@ _LEADING_AND = re.compile(r"^(?:(?:and|or|so|plus|also|then)\b[,\s]*)+", re.IGNO
 
 
 # What a comparison says of the target, given what its sentence says (see target_phrases.toml): "opposite", "lost"
-# (a complaint, unless the sentence regrets it), "won" (praise, unless the sentence is praise itself).
-Verdict = Literal["same", "opposite", "lost", "won"]
-VERDICTS: tuple[Verdict, ...] = ("same", "opposite", "lost", "won")
+# (a complaint, unless the sentence regrets it), "won" (praise, unless the sentence is praise itself). "aside": the
+# part names the target only in passing, in a clause about something else, and says nothing of it.
+Verdict = Literal["same", "opposite", "lost", "won", "aside"]
+VERDICTS: tuple[Verdict, ...] = ("same", "opposite", "lost", "won")  # the ones that say something of the target
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """A piece of text about the target, and what it says of it (`verdict`): what it says ("same"), or, in a
-    comparison, what follows from what it says of the other side."""
+    """A piece of text about the target, and what it says of it (`verdict`): what it says ("same"), in a comparison
+    what follows from what it says of the other side, or nothing ("aside": it names the target in passing)."""
 
     text: str
     verdict: Verdict = "same"
@@ -195,6 +196,18 @@ _EN_CONTINUES = re.compile(
     r"|quite|pretty|rather|a bit|a little|kind of|just|always|sometimes|often|seems?|seemed|looks?|looked|tastes?"
     r"|tasted|feels?|felt|gets?|got)\b",
     re.IGNORECASE,
+)
+# A subject that is the writer, the reader or a pronoun (`_in_passing`): what it says may well be about the target.
+_EN_PERSON = re.compile(
+    r"\b(?:i|i'm|i've|i'd|i'll|you|you're|we|we're|they|they're|he|she|it|it's|there|this|that|these|those"
+    r"|everyone|everything|nothing|nobody|someone|something|my|our|your|me|us)\b",
+    re.IGNORECASE,
+)
+# The target right after a preposition (and a determiner): named as where, with what or of what, not as what is
+# talked about.
+_EN_AFTER_PREPOSITION = re.compile(
+    r"\b(?:in|on|at|with|from|over|into|onto|behind|under|through|thru|about|after|before|during|without"
+    r"|by)\s+(?:(?:the|a|an|my|our|your|their|his|her|its|this|that|these|those|some|any|all|every|each)\s+)?[@#]?$"
 )
 # What refers back to what came before: a piece whose subject is a pronoun or "this place" is about the same thing;
 # so is a first- or second-person one that has it as its object ("I love it", "you'll hate them").
@@ -442,13 +455,31 @@ def _clause_parts(clause: str, target: Target, lang: str, phrases: Phrases) -> l
     following = False
     for piece in _pieces(clause, lang):
         if target.occurs(piece):
-            chosen.append(Part(piece))
-            following = True
+            aside = _in_passing(piece, target, lang, phrases)
+            chosen.append(Part(piece, "aside" if aside else "same"))
+            following = not aside  # what refers back after it refers to its subject
         elif following and _refers_back(piece, lang, target, phrases):
             chosen.append(Part(piece))
         else:
             following = False
     return chosen if _says_something(chosen, target) else [Part(clause)]
+
+
+def _in_passing(piece: str, target: Target, lang: str, phrases: Phrases) -> bool:
+    """Whether a piece is about its own subject and names the target only after a preposition: "the mouse pointer
+    jumps all over the screen" (not about the screen), "the coffee at the place next to Acme was awful" (not about
+    Acme). A subject that is the writer or a pronoun ("I had a problem with the screen", "it broke after a week with
+    Anker") does not count, nor, for a business or product, one of its parts ("the service at Acme was slow")."""
+    if lang == "ja":
+        return False
+    subject = _EN_SUBJECT.match(piece)
+    if subject is None or _EN_PERSON.search(subject.group(0)) or target.occurs(subject.group(0)):
+        return False
+    part = phrases.parts.get(lang)
+    if part is not None and phrases.owns_parts(target) and part.match(piece) is not None:
+        return False
+    folded = fold(piece)
+    return all(_EN_AFTER_PREPOSITION.search(folded[:start]) for start, _ in target.spans(piece))
 
 
 def _says_something(parts: Sequence[Part], target: Target) -> bool:

@@ -73,6 +73,35 @@ def test_what_is_read_about_the_target_is_the_writers_own_text() -> None:
         assert all(part.text in text for part in parts), parts
 
 
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("The weather was terrible during our stay at Acme Hotel.", "Acme Hotel"),
+        ("The mouse pointer was jumping all over the screen, so annoying.", "screen"),
+        ("The dosa was soggy and greasy at the place across from Acme Coffee.", "Acme Coffee"),
+    ],
+)
+def test_a_target_named_in_passing_in_a_clause_about_something_else_is_not_its_subject(
+    scorer: Scorer, text: str, target: str
+) -> None:
+    assert scorer.score(text).label == "negative"
+    assert scorer.score(text, target=target).label == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("I had a problem with the screen.", "screen"),  # the writer's complaint is about it
+        ("The battery was dead in my Anker.", "Anker"),  # a product's own part
+        ("The service was terrible at Acme Coffee.", "Acme Coffee"),  # a business's own part
+    ],
+)
+def test_what_is_said_of_the_writer_or_of_the_targets_own_part_stays_about_the_target(
+    scorer: Scorer, text: str, target: str
+) -> None:
+    assert scorer.score(text, target=target).label == "negative"
+
+
 def test_a_star_rating_is_about_what_was_reviewed_so_the_target_is_not_used(scorer: Scorer) -> None:
     text = "My other charger broke and I'm heartbroken, but this Anker one is fine."
     assert scorer.score(text, rating=1, target="Anker") == scorer.score(text, rating=1)

@@ -6,7 +6,8 @@ these are floors a little under the figures of the day, not pinned numbers. Figu
 all three sets, 12,171 sentences): negative about the target P 0.548 R 0.624 F1 0.584, and "negative" on 30.1% of
 the targets that are not negative while another target of the sentence is; on the whole text, as before targets,
 P 0.523 F1 0.594 and 43.4%. Since complaint phrases are learnt from composed rows (no boost after the model): P 0.546
-R 0.623 F1 0.582, 30.3%.
+R 0.623 F1 0.582, 30.3%. Since a target named only in passing is not what its clause is about: P 0.548 R 0.620
+F1 0.581, 29.4% (issue 22's bound on paging for someone else's complaint is 30%, and holds here).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tests.sentiment.bench_modules import bench_module
 
 PRECISION_FLOOR = 0.53
 F1_FLOOR = 0.57
-CROSSFIRE_CEILING = 0.33
+CROSSFIRE_CEILING = 0.30  # issue 22's target itself
 
 
 def test_negative_about_the_target_stays_above_its_floor(scorer: Scorer) -> None:
