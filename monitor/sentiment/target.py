@@ -222,6 +222,13 @@ _EN_REFERS_BACK = re.compile(
 # Japanese: a contrast ends the first clause (美味しかったが、 / 高いけど / のに), or starts the next (しかし).
 _JA_ENDS_CLAUSE = re.compile(r"(?:けれども|けれど|けど|のに|(?<=[たいだすぬ])(?<!さす)が)、?")
 _JA_STARTS_CLAUSE = re.compile(r"(?:しかし|ところが|一方で|一方、|それに対して|;)")
+# What starts by naming another thing than the one before: "My old charger broke.", "The other one died.",
+# "前のは壊れた。" Not about the target, although without a verb we know ("broke") it would read as going on about it.
+_EN_ANOTHER = re.compile(
+    rf"^{_CONJUNCTIONS}(?:(?:my|our|his|her|their|your|the)\s+(?:other|old|previous|former)|another|other)\b",
+    re.IGNORECASE,
+)
+_JA_ANOTHER = re.compile(r"^(?:でも|ただ|また|そして|あと|一方)?、?(?:前の|以前の|他の|ほかの|別の|古い)")
 _JA_REFERS_BACK = re.compile(
     r"^(?:でも|しかも|ただ|また|そして|あと|さらに|それに)?、?(?:ここ|こちら|こっち|そこ|この店|同店|同社|この会社|このアプリ|彼|彼女)"
 )
@@ -282,6 +289,11 @@ def _refers_back(text: str, language: str, target: Target, phrases: Phrases) -> 
         return True
     part = phrases.parts.get(language)
     return part is not None and phrases.owns_parts(target) and part.match(text.strip()) is not None
+
+
+def _another(text: str, language: str) -> bool:
+    """Whether a sentence starts by naming another thing than what came before (`_EN_ANOTHER`)."""
+    return (_JA_ANOTHER if language == "ja" else _EN_ANOTHER).match(text.strip()) is not None
 
 
 def _continues(clause: str, language: str) -> bool:
@@ -409,7 +421,13 @@ def focus(text: str, target: Target, language: str | None, phrases: Phrases | No
         if target.occurs(sentence):
             chosen.extend(_sentence_parts(sentence, target, phrases, lang))
             following = True
-        elif following and (_refers_back(sentence, lang, target, phrases) or _elliptical(sentence, lang)):
+        elif (
+            following
+            # "Anker is great. My old charger broke.": unless nothing was said of the target yet ("Anker! My other
+            # cable broke again" is read on).
+            and not (_another(sentence, lang) and _says_something(chosen, target))
+            and (_refers_back(sentence, lang, target, phrases) or _elliptical(sentence, lang))
+        ):
             chosen.append(Part(sentence))
         else:
             following = False

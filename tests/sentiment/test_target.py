@@ -102,6 +102,22 @@ def test_what_is_said_of_the_writer_or_of_the_targets_own_part_stays_about_the_t
     assert scorer.score(text, target=target).label == "negative"
 
 
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("Anker is great. My old charger broke.", "Anker"),
+        ("Just got an Anker power bank. My previous one stopped working after a month.", "Anker"),
+        ("Love my Anker. The other one I had broke in a week.", "Anker"),
+        ("アクメ珈琲は最高。前の店は最悪だった。", "アクメ珈琲"),
+    ],
+)
+def test_a_sentence_about_another_thing_after_the_target_is_not_about_it(
+    scorer: Scorer, text: str, target: str
+) -> None:
+    # The mirror of the heartbroken post: the other charger's failure comes after the brand.
+    assert scorer.score(text, target=target).label != "negative"
+
+
 def test_a_star_rating_is_about_what_was_reviewed_so_the_target_is_not_used(scorer: Scorer) -> None:
     text = "My other charger broke and I'm heartbroken, but this Anker one is fine."
     assert scorer.score(text, rating=1, target="Anker") == scorer.score(text, rating=1)
