@@ -138,7 +138,9 @@ class Scorer:
         """What a part says of the target, given its `verdict` (target.py) and what the part itself says."""
         if verdict == "same":
             return polarity
-        if verdict == "opposite" or self.label(polarity) == ("negative" if verdict == "lost" else "positive"):
+        if verdict == "opposite" or (
+            verdict != "best" and self.label(polarity) == ("negative" if verdict == "lost" else "positive")
+        ):
             # "Unlike X, ...", or a comparison that regrets its own outcome: the opposite of what it says.
             return Polarity(negative=polarity.positive, neutral=polarity.neutral, positive=polarity.negative)
         # The target lost out (won): a complaint (praise) at least at the threshold, stronger when the sentence says

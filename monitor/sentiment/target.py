@@ -124,10 +124,11 @@ _LEADING_AND = re.compile(r"^(?:(?:and|or|so|plus|also|then)\b[,\s]*)+", re.IGNO
 
 
 # What a comparison says of the target, given what its sentence says (see target_phrases.toml): "opposite", "lost"
-# (a complaint, unless the sentence regrets it), "won" (praise, unless the sentence is praise itself). "aside": the
-# part names the target only in passing, in a clause about something else, and says nothing of it.
-Verdict = Literal["same", "opposite", "lost", "won", "aside"]
-VERDICTS: tuple[Verdict, ...] = ("same", "opposite", "lost", "won")  # the ones that say something of the target
+# (a complaint, unless the sentence regrets it), "won" (praise, unless the sentence is praise itself), "best" (praise,
+# whatever words the sentence uses to say so: "wipes the floor with"). "aside": the part names the target only in
+# passing, in a clause about something else, and says nothing of it.
+Verdict = Literal["same", "opposite", "lost", "won", "best", "aside"]
+VERDICTS: tuple[Verdict, ...] = ("same", "opposite", "lost", "won", "best")  # the ones that say something of it
 
 
 @dataclass(frozen=True, slots=True)
