@@ -58,6 +58,7 @@ _TOO_WEIGHT = -0.8
 _TIME_BEFORE_SUGI = frozenset("時昼分年月日週")
 _SENTENCE = re.compile(r"[。!?\n]+")
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")  # katakana letters and the long-vowel mark ー
 
 
 def char_ngrams(text: str) -> dict[str, float]:
@@ -109,7 +110,9 @@ class Lexicon:
         i = 0
         n = len(text)
         while i < n:
-            for surface, weight in self._by_first.get(text[i], ()):
+            # A katakana entry starts only where a katakana word does: ウザ (annoying) is not inside ブラウザ.
+            inside_word = i > 0 and _KATAKANA.match(text[i]) is not None and _KATAKANA.match(text[i - 1]) is not None
+            for surface, weight in () if inside_word else self._by_first.get(text[i], ()):
                 if text.startswith(surface, i):
                     end = i + len(surface)
                     if _NEGATION_AFTER.match(text, end):

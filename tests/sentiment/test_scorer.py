@@ -222,6 +222,27 @@ def test_everyday_japanese_posts_without_a_complaint_are_not_negative(scorer: Sc
     assert scorer.score(text).label != "negative"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ブラウザで表示されている数を確認します。",  # ブラウザ (browser) holds ウザ (annoying)
+        "今月のユーザー数をまとめました。",  # ユーザー (user) too
+        "まず、ブラウザのインスペクタで閲覧中ユーザ数を表示している箇所の HTML を調べます：",  # a captured post
+        "ストレスフリーで使えるアプリです。",  # stress-free
+    ],
+)
+def test_a_complaint_word_inside_a_longer_katakana_word_is_not_one(scorer: Scorer, text: str) -> None:
+    # An app maker's Japanese mentions say "user" and "browser" all day: each one paged the owner.
+    assert scorer.score(text).label != "negative"
+
+
+@pytest.mark.parametrize(
+    "text", ["マジでウザい", "バグだらけ", "エラーメッセージが出て使えない", "アプリがフリーズする"]
+)
+def test_a_katakana_complaint_word_at_the_start_of_a_word_still_counts(scorer: Scorer, text: str) -> None:
+    assert scorer.score(text).label == "negative"
+
+
 @pytest.mark.parametrize("text", ["楽しみ！", "ワクワクする", "ご機嫌な朝", "また来ます！"])
 def test_everyday_japanese_joys_are_positive(scorer: Scorer, text: str) -> None:
     assert scorer.score(text).label == "positive"
