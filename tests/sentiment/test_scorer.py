@@ -229,6 +229,8 @@ def test_everyday_japanese_posts_without_a_complaint_are_not_negative(scorer: Sc
         "今月のユーザー数をまとめました。",  # ユーザー (user) too
         "まず、ブラウザのインスペクタで閲覧中ユーザ数を表示している箇所の HTML を調べます：",  # a captured post
         "ストレスフリーで使えるアプリです。",  # stress-free
+        "トラブルシューティングの手順を読みました。",  # troubleshooting holds trouble
+        "ダメージジーンズを買った。",  # distressed jeans hold damage
     ],
 )
 def test_a_complaint_word_inside_a_longer_katakana_word_is_not_one(scorer: Scorer, text: str) -> None:
