@@ -485,17 +485,15 @@ def _clause_parts(clause: str, target: Target, lang: str, phrases: Phrases) -> l
 
 
 def _in_passing(piece: str, target: Target, lang: str, phrases: Phrases) -> bool:
-    """Whether a piece is about its own subject and names the target only after a preposition: "the mouse pointer
-    jumps all over the screen" (not about the screen), "the coffee at the place next to Acme was awful" (not about
-    Acme). A subject that is the writer or a pronoun ("I had a problem with the screen", "it broke after a week with
-    Anker") does not count, nor, for a business or product, one of its parts ("the service at Acme was slow")."""
-    if lang == "ja":
+    """Whether a piece is about its own subject and names the target, a common noun, only after a preposition: "the
+    mouse pointer was jumping all over the screen" is not about the screen. A subject that is the writer or a pronoun
+    ("I had a problem with the screen") does not count. Nor does a target written as a name: what a clause says at,
+    in or on a business or product is about it ("The wifi was terrible at Acme Hotel"), though not always ("The
+    weather was terrible during our stay at Acme Hotel")."""
+    if lang == "ja" or target.name:
         return False
     subject = _EN_SUBJECT.match(piece)
     if subject is None or _EN_PERSON.search(subject.group(0)) or target.occurs(subject.group(0)):
-        return False
-    part = phrases.parts.get(lang)
-    if part is not None and phrases.owns_parts(target) and part.match(piece) is not None:
         return False
     folded = fold(piece)
     return all(_EN_AFTER_PREPOSITION.search(folded[:start]) for start, _ in target.spans(piece))

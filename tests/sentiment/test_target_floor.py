@@ -6,8 +6,9 @@ these are floors a little under the figures of the day, not pinned numbers. Figu
 all three sets, 12,171 sentences): negative about the target P 0.548 R 0.624 F1 0.584, and "negative" on 30.1% of
 the targets that are not negative while another target of the sentence is; on the whole text, as before targets,
 P 0.523 F1 0.594 and 43.4%. Since complaint phrases are learnt from composed rows (no boost after the model): P 0.546
-R 0.623 F1 0.582, 30.3%. Since a target named only in passing is not what its clause is about: P 0.548 R 0.620
-F1 0.581, 29.4% (issue 22's bound on paging for someone else's complaint is 30%, and holds here); and a sentence
+R 0.623 F1 0.582, 30.3%. Since a target written as a common noun and named only in passing is not what its
+clause is about: P 0.548 R 0.620 F1 0.581, 29.4% (issue 22's bound on paging for someone else's complaint is 30%, and
+holds here); and a sentence
 about another thing after it ("My old charger broke") is not about it: P 0.547 R 0.619 F1 0.581, 29.4%.
 """
 
