@@ -166,7 +166,11 @@ _EN_LEADING = re.compile(
 _EN_PIECE = re.compile(
     r"\s*[,()\[\]]\s*|\s+(?=(?:and|so|because|or|when|if|since|after|before|until|which|who)\s)", re.IGNORECASE
 )
-_CONJUNCTIONS = r"(?:(?:and|or|so|because|but|yet|then|plus|also|however|though|although|still|even|now)[,\s]+)*"
+# Conjunctions and the sentence adverbs that may stand before a subject ("but lately their coffee is terrible").
+_CONJUNCTIONS = (
+    r"(?:(?:and|or|so|because|but|yet|then|plus|also|however|though|although|still|even|now|lately|recently"
+    r"|nowadays|these days|sadly|unfortunately|honestly|frankly|today|again)[,\s]+)*"
+)
 _EN_SUBJECT = re.compile(
     rf"^{_CONJUNCTIONS}(?:"
     r"(?:i|i'm|i've|i'd|i'll|you|you're|we|we're|they|they're|he|she|it|it's|there|everyone|everything|nothing"

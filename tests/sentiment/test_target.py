@@ -29,6 +29,7 @@ def test_a_complaint_about_another_charger_is_not_one_about_anker(scorer: Scorer
         ("The service is ok but could be better.", "service", "negative"),  # the clause after "but" goes on
         ("I bought an Anker charger. It died after two days.", "Anker", "negative"),  # "It" refers back
         ("Went to Acme Coffee today, but the barista was so rude.", "Acme Coffee", "negative"),  # its barista
+        ("I used to love Acme, but lately their coffee is terrible.", "Acme", "negative"),  # an adverb before "their"
         ("料理は美味しかったが、店員の態度が最悪だった。", "料理", "positive"),
         ("料理は美味しかったが、店員の態度が最悪だった。", "店員", "negative"),
         ("アクメ珈琲に行ったけど、店員の態度が最悪だった。", "アクメ珈琲", "negative"),  # its staff
