@@ -353,7 +353,7 @@ def _compile(source: str, language: str) -> re.Pattern[str]:
     return re.compile(source.replace("{T}", re.escape(_MARK)), 0 if language == "ja" else re.IGNORECASE)
 
 
-_EN_OWNER = r"(?:the|their|its|his|her|our|my|this|that|these|those)\s+(?:[\w'-]+\s+)?"
+_EN_OWNER = r"(?:the|their|its|his|her|our|my|this|that|these|those|no)\s+(?:[\w'-]+\s+)?"  # "but no reply"
 _JA_OWNER = r"(?:その|この|あの|ここの|そこの)?"
 
 
