@@ -10,6 +10,7 @@ name)` for the moments a reviewer wants to see.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ def chromium_path() -> str:
     return found
 
 
+@functools.cache  # once per session, not per test module
 def japanese_font() -> None:
     """Pages and e-mails in Japanese are read in the screenshots: without a font that has its glyphs, Chromium draws
     empty boxes (tofu) and a reviewer sees nothing. IPA Gothic is 3.5 MB; Noto CJK would be 56 MB."""

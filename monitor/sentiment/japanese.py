@@ -58,7 +58,11 @@ _TOO_WEIGHT = -0.8
 _TIME_BEFORE_SUGI = frozenset("時昼分年月日週")
 _SENTENCE = re.compile(r"[。!?\n]+")
 _KANA = re.compile(r"[\u3040-\u30ff]")
-_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")  # katakana letters and the long-vowel mark ー
+
+
+def _katakana(char: str) -> bool:
+    """A katakana letter or the long-vowel mark ー."""
+    return "\u30a1" <= char <= "\u30fa" or char == "\u30fc"
 
 
 def char_ngrams(text: str) -> dict[str, float]:
@@ -110,9 +114,10 @@ class Lexicon:
         i = 0
         n = len(text)
         while i < n:
-            # A katakana entry starts only where a katakana word does: ウザ (annoying) is not inside ブラウザ.
-            inside_word = i > 0 and _KATAKANA.match(text[i]) is not None and _KATAKANA.match(text[i - 1]) is not None
-            for surface, weight in () if inside_word else self._by_first.get(text[i], ()):
+            candidates = self._by_first.get(text[i], ())
+            if candidates and i and _katakana(text[i]) and _katakana(text[i - 1]):
+                candidates = ()  # a katakana entry starts only where a katakana word does: not ウザ in ブラウザ
+            for surface, weight in candidates:
                 if text.startswith(surface, i):
                     end = i + len(surface)
                     if _NEGATION_AFTER.match(text, end):

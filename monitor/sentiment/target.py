@@ -171,10 +171,14 @@ _CONJUNCTIONS = (
     r"(?:(?:and|or|so|because|but|yet|then|plus|also|however|though|although|still|even|now|lately|recently"
     r"|nowadays|these days|sadly|unfortunately|honestly|frankly|today|again)[,\s]+)*"
 )
+# The pronouns that are a subject of their own ("I", "it", "there", "nobody").
+_PRONOUNS = (
+    r"i|i'm|i've|i'd|i'll|you|you're|we|we're|they|they're|he|she|it|it's|there|everyone|everything|nothing|nobody"
+    r"|someone|something"
+)
 _EN_SUBJECT = re.compile(
     rf"^{_CONJUNCTIONS}(?:"
-    r"(?:i|i'm|i've|i'd|i'll|you|you're|we|we're|they|they're|he|she|it|it's|there|everyone|everything|nothing"
-    r"|nobody|someone|something)\b"
+    rf"(?:{_PRONOUNS})\b"
     r"|(?!(?:which|who|whom|whose|where|when|what|that|to|of|for|with|in|on|at|by|from|about|like)\b)"
     r"(?:(?:the|a|an|our|my|his|her|their|its|your|this|that|these|those|some|all|most|every|each|no|one|both)\s+)?"
     r"(?:[\w'-]+\s+){1,3}?"
@@ -203,11 +207,7 @@ _EN_CONTINUES = re.compile(
     re.IGNORECASE,
 )
 # A subject that is the writer, the reader or a pronoun (`_in_passing`): what it says may well be about the target.
-_EN_PERSON = re.compile(
-    r"\b(?:i|i'm|i've|i'd|i'll|you|you're|we|we're|they|they're|he|she|it|it's|there|this|that|these|those"
-    r"|everyone|everything|nothing|nobody|someone|something|my|our|your|me|us)\b",
-    re.IGNORECASE,
-)
+_EN_PERSON = re.compile(rf"\b(?:{_PRONOUNS}|this|that|these|those|my|our|your|me|us)\b", re.IGNORECASE)
 # The target right after a preposition (and a determiner): named as where, with what or of what, not as what is
 # talked about.
 _EN_AFTER_PREPOSITION = re.compile(
@@ -261,23 +261,22 @@ def _pieces(clause: str, language: str) -> list[str]:
     first word to its last, separators between its parts included: "no better or worse", not "no better, or worse"."""
     if language == "ja":
         return [clause]
+    # The text between separators, as offsets into `clause`.
+    edges = [0, *(edge for m in _EN_PIECE.finditer(clause) for edge in m.span()), len(clause)]
     spans: list[tuple[int, int]] = []  # each piece's start and end in `clause`
     pending: int | None = None  # where a bare noun phrase waiting for its predicate starts
-    last = 0
-    for start, end in [*((m.start(), m.end()) for m in _EN_PIECE.finditer(clause)), (len(clause), len(clause))]:
-        raw, last = (last, start), end
-        text = clause[raw[0] : raw[1]]
-        if not text.strip():
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        if not clause[start:end].strip():
             continue
-        begin = raw[0] if pending is None else pending
-        piece = clause[begin : raw[1]].strip()
+        begin = start if pending is None else pending
+        piece = clause[begin:end].strip()
         pending = None
         if _BARE.match(piece):
             pending = begin
         elif spans and not _EN_SUBJECT.match(piece):
-            spans[-1] = (spans[-1][0], raw[1])
+            spans[-1] = (spans[-1][0], end)
         else:
-            spans.append((begin, raw[1]))
+            spans.append((begin, end))
     if pending is not None:
         if spans:
             spans[-1] = (spans[-1][0], len(clause))
@@ -478,7 +477,7 @@ def _clause_parts(clause: str, target: Target, lang: str, phrases: Phrases) -> l
     following = False
     for piece in _pieces(clause, lang):
         if target.occurs(piece):
-            aside = _in_passing(piece, target, lang, phrases)
+            aside = _in_passing(piece, target, lang)
             chosen.append(Part(piece, "aside" if aside else "same"))
             following = not aside  # what refers back after it refers to its subject
         elif following and _refers_back(piece, lang, target, phrases):
@@ -488,7 +487,7 @@ def _clause_parts(clause: str, target: Target, lang: str, phrases: Phrases) -> l
     return chosen if _says_something(chosen, target) else [Part(clause)]
 
 
-def _in_passing(piece: str, target: Target, lang: str, phrases: Phrases) -> bool:
+def _in_passing(piece: str, target: Target, lang: str) -> bool:
     """Whether a piece is about its own subject and names the target, a common noun, only after a preposition: "the
     mouse pointer was jumping all over the screen" is not about the screen. A subject that is the writer or a pronoun
     ("I had a problem with the screen") does not count. Nor does a target written as a name: what a clause says at,
